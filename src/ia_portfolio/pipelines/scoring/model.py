@@ -1,0 +1,271 @@
+"""The scoring model: raw applicant fields in, probability, decision and reasons out.
+
+Everything the API needs (derived features, preprocessing, classifier, threshold,
+explainer) lives in one :class:`CreditScoringModel` so the serving layer never
+re-implements feature code.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shap
+from lightgbm import LGBMClassifier
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer, make_column_selector
+from sklearn.dummy import DummyClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+
+logger = logging.getLogger(__name__)
+
+NUMERIC = "numeric"
+CATEGORICAL = "categorical"
+
+
+class DerivedFeatures(BaseEstimator, TransformerMixin):
+    """Replace sentinel codes with missing values and add configured ratio features.
+
+    Args:
+        ratios: ``[{"name": ..., "numerator": ..., "denominator": ...}]``.
+        sentinels: ``[{"column": ..., "value": ...}]``; each also adds a 0/1 flag
+            column ``<column>_IS_SENTINEL`` because the code itself carries meaning
+            (e.g. Home Credit's ``DAYS_EMPLOYED = 365243`` marks pensioners).
+    """
+
+    def __init__(
+        self,
+        ratios: list[dict[str, str]] | None = None,
+        sentinels: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.ratios = ratios
+        self.sentinels = sentinels
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> DerivedFeatures:  # noqa: N803
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:  # noqa: N803
+        X = X.copy()  # noqa: N806
+        for sentinel in self.sentinels or []:
+            column = sentinel["column"]
+            is_sentinel = X[column] == sentinel["value"]
+            X[f"{column}_IS_SENTINEL"] = is_sentinel.astype(float)
+            X[column] = X[column].mask(is_sentinel)
+        for ratio in self.ratios or []:
+            denominator = X[ratio["denominator"]].astype(float).replace(0.0, np.nan)
+            X[ratio["name"]] = X[ratio["numerator"]].astype(float) / denominator
+        return X
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        names = list(self.feature_names_in_)
+        names += [f"{s['column']}_IS_SENTINEL" for s in self.sentinels or []]
+        names += [r["name"] for r in self.ratios or []]
+        return np.asarray(names, dtype=object)
+
+
+def _numeric_selector() -> Any:
+    return make_column_selector(dtype_include="number")
+
+
+def _categorical_selector() -> Any:
+    return make_column_selector(dtype_exclude="number")
+
+
+def build_preprocessor(family: str) -> ColumnTransformer:
+    """Preprocessing for a model family: ``linear`` (impute, scale, one-hot) or
+    ``tree`` (keep missing values, ordinal-encode categories)."""
+    if family == "linear":
+        numeric = make_pipeline(
+            SimpleImputer(strategy="median", add_indicator=True), StandardScaler()
+        )
+        categorical = make_pipeline(
+            SimpleImputer(strategy="constant", fill_value="missing"),
+            OneHotEncoder(
+                handle_unknown="infrequent_if_exist",
+                min_frequency=20,
+                sparse_output=False,
+            ),
+        )
+    elif family == "tree":
+        numeric = "passthrough"
+        categorical = OrdinalEncoder(
+            handle_unknown="use_encoded_value",
+            unknown_value=-1,
+            encoded_missing_value=-1,
+        )
+    else:
+        raise ValueError(f"Unknown preprocessing family '{family}'.")
+    return ColumnTransformer(
+        [
+            ("numeric", numeric, _numeric_selector()),
+            ("categorical", categorical, _categorical_selector()),
+        ],
+        verbose_feature_names_out=False,
+    )
+
+
+def build_classifier(kind: str, params: dict[str, Any], seed: int) -> BaseEstimator:
+    """A classifier of the given kind with the given hyperparameters."""
+    if kind == "dummy":
+        return DummyClassifier(strategy="prior", **params)
+    if kind == "logistic_regression":
+        return LogisticRegression(max_iter=5000, random_state=seed, **params)
+    if kind == "lightgbm":
+        return LGBMClassifier(random_state=seed, n_jobs=2, verbose=-1, **params)
+    raise ValueError(f"Unknown classifier kind '{kind}'.")
+
+
+PREPROCESSING_FAMILY = {
+    "dummy": "linear",
+    "logistic_regression": "linear",
+    "lightgbm": "tree",
+}
+
+
+def build_pipeline(
+    kind: str, params: dict[str, Any], data_config: dict[str, Any], seed: int
+) -> Pipeline:
+    """Raw applicant table -> probability of default, as one sklearn pipeline."""
+    pipeline = Pipeline(
+        [
+            (
+                "features",
+                DerivedFeatures(
+                    ratios=data_config.get("ratios"),
+                    sentinels=data_config.get("sentinels"),
+                ),
+            ),
+            ("preprocess", build_preprocessor(PREPROCESSING_FAMILY[kind])),
+            ("classifier", build_classifier(kind, params, seed)),
+        ]
+    )
+    return pipeline.set_output(transform="pandas")
+
+
+def raw_field_of(feature: str, raw_fields: list[str]) -> str:
+    """The raw field a model feature comes from (longest matching name prefix)."""
+    feature = feature.removeprefix("missingindicator_")
+    matches = [f for f in raw_fields if feature == f or feature.startswith(f"{f}_")]
+    return max(matches, key=len) if matches else feature
+
+
+@dataclass
+class CreditScoringModel:
+    """Trained preprocessing + classifier + decision threshold, persisted as one.
+
+    Attributes:
+        name: candidate name, e.g. ``lightgbm``.
+        pipeline: fitted sklearn pipeline from raw fields to probability of default.
+        threshold: probability at or above which the applicant is refused.
+        field_kinds: raw input fields and their kind (``numeric``/``categorical``).
+        background: a sample of transformed training rows for the explainer.
+    """
+
+    name: str
+    pipeline: Pipeline
+    threshold: float
+    field_kinds: dict[str, str]
+    background: pd.DataFrame
+    _explainer: Any = field(default=None, repr=False, compare=False)
+
+    def predict_proba(self, applicants: pd.DataFrame) -> np.ndarray:
+        """Probability of default for each applicant."""
+        return self.pipeline.predict_proba(self._as_frame(applicants))[:, 1]
+
+    def decide(self, probabilities: np.ndarray) -> np.ndarray:
+        """``refuse`` where the probability reaches the threshold, else ``grant``."""
+        return np.where(probabilities >= self.threshold, "refuse", "grant")
+
+    def contributions(self, applicants: pd.DataFrame) -> pd.DataFrame:
+        """SHAP contributions to the default score (log-odds for LightGBM and
+        logistic regression), summed per raw field."""
+        applicants = self._as_frame(applicants)
+        transformed = self.pipeline[:-1].transform(applicants)
+        explainer = self._get_explainer()
+        if explainer is None:
+            values = np.zeros(transformed.shape, dtype=float)
+        else:
+            values = np.asarray(explainer(transformed).values, dtype=float)
+            if values.ndim == 3:  # noqa: PLR2004 - per-class output: keep "default"
+                values = values[:, :, 1]
+        per_feature = pd.DataFrame(
+            values, columns=transformed.columns, index=applicants.index
+        )
+        fields = list(self.pipeline[0].get_feature_names_out())
+        groups = [raw_field_of(c, fields) for c in per_feature.columns]
+        return per_feature.T.groupby(groups, sort=False).sum().T
+
+    def reasons(self, applicants: pd.DataFrame, top_k: int = 5) -> list[list[dict]]:
+        """The ``top_k`` fields that moved each applicant's score the most."""
+        contributions = self.contributions(applicants)
+        features = self.pipeline[0].transform(self._as_frame(applicants))
+        result = []
+        for index, row in contributions.iterrows():
+            top = row.reindex(row.abs().sort_values(ascending=False).index)[:top_k]
+            result.append(
+                [
+                    {
+                        "field": name,
+                        "value": _json_value(features.at[index, name]),
+                        "contribution": round(float(value), 4),
+                        "effect": "raises risk" if value > 0 else "lowers risk",
+                    }
+                    for name, value in top.items()
+                ]
+            )
+        return result
+
+    def _as_frame(self, applicants: pd.DataFrame) -> pd.DataFrame:
+        return coerce_fields(applicants, self.field_kinds)
+
+    def _get_explainer(self) -> Any:
+        if self._explainer is None and self.name != "dummy":
+            classifier = self.pipeline[-1]
+            if isinstance(classifier, LGBMClassifier):
+                self._explainer = shap.TreeExplainer(classifier)
+            else:
+                self._explainer = shap.LinearExplainer(classifier, self.background)
+        return self._explainer
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_explainer"] = None  # rebuilt on demand, cheaper than pickling it
+        return state
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def coerce_fields(frame: pd.DataFrame, field_kinds: dict[str, str]) -> pd.DataFrame:
+    """The raw fields in model order, numeric as float and categorical as objects
+    with missing values as ``NaN``, the same in training and serving."""
+    frame = frame.reindex(columns=list(field_kinds))
+    for name, kind in field_kinds.items():
+        if kind == NUMERIC:
+            frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
+        else:
+            column = frame[name].astype(object)
+            frame[name] = column.where(column.notna(), np.nan)
+    return frame
+
+
+def field_kinds_of(applicants: pd.DataFrame) -> dict[str, str]:
+    """Kind of each raw field as the model will expect it in requests."""
+    return {
+        column: NUMERIC
+        if pd.api.types.is_numeric_dtype(applicants[column])
+        else CATEGORICAL
+        for column in applicants.columns
+    }

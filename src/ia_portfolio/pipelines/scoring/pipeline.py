@@ -1,0 +1,168 @@
+"""The ``scoring`` pipeline: prepare, tune and compare candidates, refit, test,
+explain, report and register."""
+
+from kedro.pipeline import Node, Pipeline
+
+from ia_portfolio.pipelines.scoring import nodes
+
+CANDIDATES = ("dummy", "logistic_regression", "lightgbm")
+
+
+def _candidate_nodes(name: str) -> list[Node]:
+    return [
+        Node(
+            nodes.tune_candidate,
+            inputs=[
+                "x_train",
+                "y_train",
+                f"params:candidates.{name}",
+                "params:data",
+                "params:cv",
+                "params:tuning",
+            ],
+            outputs=f"study_{name}",
+            name=f"tune_{name}",
+        ),
+        Node(
+            nodes.cross_validate_candidate,
+            inputs=[
+                "x_train",
+                "y_train",
+                f"study_{name}",
+                f"params:candidates.{name}",
+                "params:data",
+                "params:cv",
+                "params:cost",
+                "params:seed",
+            ],
+            outputs=f"cv_{name}",
+            name=f"cross_validate_{name}",
+        ),
+    ]
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    """Raw applications -> tuned, compared, tested and explained scoring model."""
+    cv_results = {name: f"cv_{name}" for name in CANDIDATES}
+    candidate_nodes = [n for name in CANDIDATES for n in _candidate_nodes(name)]
+    template = Pipeline(
+        [
+            Node(
+                nodes.prepare_applications,
+                inputs=["raw_applications", "params:data"],
+                outputs=["features", "labels"],
+                name="prepare_applications",
+            ),
+            Node(
+                nodes.split_train_test,
+                inputs=["features", "labels", "params:split"],
+                outputs=["x_train", "x_test", "y_train", "y_test"],
+                name="split_train_test",
+            ),
+            *candidate_nodes,
+            Node(
+                nodes.compare_candidates,
+                inputs=cv_results,
+                outputs=["candidate_comparison", "chosen_candidate"],
+                name="compare_candidates",
+            ),
+            Node(
+                nodes.refit_model,
+                inputs={
+                    "x_train": "x_train",
+                    "y_train": "y_train",
+                    "chosen": "chosen_candidate",
+                    "data": "params:data",
+                    "seed": "params:seed",
+                    "explainer_background_size": "params:explainer_background_size",
+                    **cv_results,
+                },
+                outputs="model",
+                name="refit_model",
+            ),
+            Node(
+                nodes.evaluate_on_test,
+                inputs=["model", "x_test", "y_test", "params:cost"],
+                outputs=["test_metrics", "test_predictions"],
+                name="evaluate_on_test",
+            ),
+            Node(
+                nodes.build_metrics,
+                inputs=[
+                    "chosen_candidate",
+                    "test_metrics",
+                    "candidate_comparison",
+                    "y_test",
+                    "params:cost",
+                ],
+                outputs=["metrics", "mlflow_metrics"],
+                name="build_metrics",
+            ),
+            Node(
+                nodes.plot_roc_pr_curves,
+                inputs={
+                    "test_predictions": "test_predictions",
+                    "chosen": "chosen_candidate",
+                    **cv_results,
+                },
+                outputs="roc_pr_curves",
+                name="plot_roc_pr_curves",
+            ),
+            Node(
+                nodes.plot_cost_vs_threshold,
+                inputs={
+                    "test_predictions": "test_predictions",
+                    "chosen": "chosen_candidate",
+                    "model": "model",
+                    "cost": "params:cost",
+                    **cv_results,
+                },
+                outputs="cost_vs_threshold",
+                name="plot_cost_vs_threshold",
+            ),
+            Node(
+                nodes.global_importance,
+                inputs=[
+                    "model",
+                    "x_test",
+                    "params:importance_sample_size",
+                    "params:seed",
+                ],
+                outputs=["global_importance", "global_importance_plot"],
+                name="global_importance",
+            ),
+            Node(
+                nodes.explain_applicants,
+                inputs=[
+                    "model",
+                    "test_predictions",
+                    "x_test",
+                    "params:explanations.n_applicants",
+                    "params:explanations.top_k",
+                ],
+                outputs=["local_explanations", "local_explanations_plot"],
+                name="explain_applicants",
+            ),
+            Node(
+                nodes.write_model_card,
+                inputs={
+                    "metrics": "metrics",
+                    "comparison": "candidate_comparison",
+                    "importance": "global_importance",
+                    "data": "params:data",
+                    "cost": "params:cost",
+                    "y_train": "y_train",
+                    "y_test": "y_test",
+                },
+                outputs="model_card",
+                name="write_model_card",
+            ),
+            Node(
+                nodes.registry_model,
+                inputs="model",
+                outputs="registered_model",
+                name="register_model",
+            ),
+        ]
+    )
+    return Pipeline(template, namespace="scoring")
