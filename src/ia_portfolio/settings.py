@@ -1,25 +1,21 @@
 """Project settings."""
 
-from pathlib import Path
+import warnings
 
-from kedro.config import OmegaConfigLoader
-
+from ia_portfolio.config import ProjectConfigLoader
 from ia_portfolio.hooks import SchemaValidationHooks
+
+# omegaconf 2.4 deprecates an API that Kedro and kedro-mlflow still call on every
+# config load; the warning says nothing about this project.
+warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is deprecated")
 
 HOOKS = (SchemaValidationHooks(),)
 
-CONFIG_LOADER_CLASS = OmegaConfigLoader
+CONFIG_LOADER_CLASS = ProjectConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
     # Environments override only the keys they set (e.g. the target column).
     "merge_strategy": {"parameters": "soft", "catalog": "soft"},
-    "custom_resolvers": {
-        # Absolute project root, so that MLflow's sqlite store does not depend on
-        # the working directory (Airflow workers, the API, notebooks).
-        "project_root": lambda: Path(__file__).resolve().parents[2].as_posix(),
-    },
-    "config_patterns": {
-        "mlflow": ["mlflow*", "mlflow*/**"],
-    },
+    "config_patterns": {"mlflow": ["mlflow*", "mlflow*/**"]},
 }

@@ -181,7 +181,7 @@ class CreditScoringModel:
 
     def decide(self, probabilities: np.ndarray) -> np.ndarray:
         """``refuse`` where the probability reaches the threshold, else ``grant``."""
-        return np.where(probabilities >= self.threshold, "refuse", "grant")
+        return np.where(np.asarray(probabilities) >= self.threshold, "refuse", "grant")
 
     def contributions(self, applicants: pd.DataFrame) -> pd.DataFrame:
         """SHAP contributions to the default score (log-odds for LightGBM and

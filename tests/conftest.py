@@ -1,0 +1,57 @@
+"""Shared fixtures: a throw-away copy of the project and a trained scoring model."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+
+os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+# Small search budgets: tests check behaviour, benchmarks and real runs check figures.
+FAST_SCORING_PARAMS = {"scoring": {"tuning": {"n_trials": 2, "timeout_s": 60}}}
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the project's configuration with empty data folders."""
+    destination.mkdir(parents=True, exist_ok=True)
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", destination)
+    shutil.copytree(
+        PROJECT_ROOT / "conf",
+        destination / "conf",
+        ignore=shutil.ignore_patterns("local"),
+    )
+    (destination / "conf" / "local").mkdir()
+    (destination / "src").mkdir()  # the package itself is the installed one
+    (destination / "data").mkdir()
+    return destination
+
+
+def run_pipeline(
+    project: Path,
+    pipeline: str,
+    env: str | None = None,
+    runtime_params: dict | None = None,
+) -> None:
+    """``kedro run --pipeline=<pipeline>`` in ``project``, in this process."""
+    bootstrap_project(project)
+    with KedroSession.create(
+        project_path=project, env=env, runtime_params=runtime_params
+    ) as session:
+        session.run(pipeline_names=[pipeline])
+
+
+@pytest.fixture(scope="session")
+def trained_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A project copy on which ``kedro run --pipeline=scoring`` has run once."""
+    project = copy_project(tmp_path_factory.mktemp("project"))
+    run_pipeline(project, "scoring", runtime_params=FAST_SCORING_PARAMS)
+    yield project
