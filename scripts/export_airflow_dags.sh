@@ -8,7 +8,8 @@
 # --target-dir  where to write the DAG files (default: airflow_dags/ at the project root;
 #               point it at Airflow's dags folder, or point that folder here)
 # --env         Kedro environment the DAGs run with (default: local)
-# --params      DAG options overriding conf/<env>/airflow.yml, e.g. retries=0,schedule=@daily
+# --params      DAG options overriding conf/<env>/airflow.yml, e.g. retries=0,owner=ml
+#               (YAML values: quote what YAML would not read as text, schedule='@daily')
 #
 # Run it with the project's venv active: that interpreter (or $IA_PORTFOLIO_KEDRO_PYTHON)
 # is written into the DAGs and runs the nodes. Template: conf/airflow/dag_template.j2.
@@ -27,7 +28,7 @@ while [[ $# -gt 0 ]]; do
         --env=*) KEDRO_ENV="${1#*=}"; shift ;;
         --params) DAG_PARAMS+=("$2"); shift 2 ;;
         --params=*) DAG_PARAMS+=("${1#*=}"); shift ;;
-        -h | --help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "Unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done

@@ -29,7 +29,9 @@ def test_valid_frame_passes_unchanged():
 
 
 def test_missing_column_names_dataset_and_column():
-    with pytest.raises(DataValidationError, match=r"Dataset 'loans'.*'Class' is missing"):
+    with pytest.raises(
+        DataValidationError, match=r"Dataset 'loans'.*'Class' is missing"
+    ):
         validate_dataframe(_frame().drop(columns="Class"), SPEC, "loans")
 
 

@@ -41,9 +41,7 @@ def cost_by_threshold(
     positives_below = np.concatenate([[0], np.cumsum(y_true[order])])
     n_below = np.searchsorted(sorted_proba, thresholds, side="left")
     false_negatives = positives_below[n_below]
-    negatives_at_or_above = (len(y_true) - n_below) - (
-        y_true.sum() - false_negatives
-    )
+    negatives_at_or_above = (len(y_true) - n_below) - (y_true.sum() - false_negatives)
     costs = false_negative_cost * false_negatives + false_positive_cost * (
         negatives_at_or_above
     )
@@ -76,7 +74,9 @@ def decision_metrics(
     single_class = len(np.unique(y_true)) < 2  # noqa: PLR2004
     cost = business_cost(y_true, y_pred, false_negative_cost, false_positive_cost)
     return {
-        "roc_auc": float("nan") if single_class else float(roc_auc_score(y_true, proba)),
+        "roc_auc": float("nan")
+        if single_class
+        else float(roc_auc_score(y_true, proba)),
         "pr_auc": float(average_precision_score(y_true, proba)),
         "fbeta2": float(fbeta_score(y_true, y_pred, beta=2, zero_division=0)),
         "business_cost": cost,

@@ -21,4 +21,3 @@ def new_figure(
     axes.set_ylabel(ylabel)
     axes.grid(alpha=0.3)
     return figure, axes
-

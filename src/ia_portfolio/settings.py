@@ -15,7 +15,8 @@ CONFIG_LOADER_CLASS = ProjectConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
-    # Environments override only the keys they set (e.g. the target column).
-    "merge_strategy": {"parameters": "soft", "catalog": "soft"},
+    # An environment overrides only the parameters it sets (e.g. the target column);
+    # a catalog entry it declares replaces the base entry whole.
+    "merge_strategy": {"parameters": "soft"},
     "config_patterns": {"mlflow": ["mlflow*", "mlflow*/**"]},
 }

@@ -69,7 +69,10 @@ def build_schema(spec: dict[str, Any]) -> pa.DataFrameSchema:
 def _describe_failure(row: pd.Series, data: pd.DataFrame) -> str:
     column = row.get("column")
     check = str(row.get("check"))
-    if row.get("schema_context") == "DataFrameSchema" and "column_in_dataframe" in check:
+    if (
+        row.get("schema_context") == "DataFrameSchema"
+        and "column_in_dataframe" in check
+    ):
         return f"column '{row['failure_case']}' is missing"
     if check == "not_nullable":
         return f"column '{column}' has missing values but must not"

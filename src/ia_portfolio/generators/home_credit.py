@@ -503,7 +503,9 @@ def _shares(weights: dict[str, float] | tuple[float, ...]) -> np.ndarray:
     return values / values.sum()
 
 
-def _draw_codes(rng: np.random.Generator, probabilities: np.ndarray, n: int) -> np.ndarray:
+def _draw_codes(
+    rng: np.random.Generator, probabilities: np.ndarray, n: int
+) -> np.ndarray:
     """Draw ``n`` category codes with the given probabilities."""
     cumulative = np.cumsum(probabilities)
     codes = np.searchsorted(cumulative, rng.random(n) * cumulative[-1], side="right")
@@ -681,7 +683,7 @@ def _amounts(rng: np.random.Generator, cols: Columns) -> Columns:
 
 
 def _region(rng: np.random.Generator, n: int) -> Columns:
-    """Region population, region ratings (with one rare -1) and address flags."""
+    """Region population and region ratings (with a rare -1 in the city rating)."""
     population = np.array([region[0] for region in _REGIONS])
     rating = np.array([region[2] for region in _REGIONS])
     codes = _draw_codes(rng, _shares(tuple(region[1] for region in _REGIONS)), n)
@@ -937,7 +939,9 @@ def _lookup_risk(labels: np.ndarray, risks: dict[str, float]) -> np.ndarray:
     return out
 
 
-def _risk_score(rng: np.random.Generator, cols: Columns, latent: np.ndarray) -> np.ndarray:
+def _risk_score(
+    rng: np.random.Generator, cols: Columns, latent: np.ndarray
+) -> np.ndarray:
     """Log-odds of default (before the intercept) from the complete features."""
     n = len(cols["DAYS_BIRTH"])
     age_years = -cols["DAYS_BIRTH"] / 365.25

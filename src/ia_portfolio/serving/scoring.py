@@ -16,7 +16,9 @@ TRAIN_HINT = "run `kedro run --pipeline=scoring` first"
 class Reason(BaseModel):
     field: str
     value: Any
-    contribution: float = Field(description="SHAP contribution to the log-odds of default")
+    contribution: float = Field(
+        description="SHAP contribution to the log-odds of default"
+    )
     effect: Literal["raises risk", "lowers risk"]
 
 
@@ -35,9 +37,7 @@ def applicant_schema(model: CreditScoringModel) -> type[BaseModel]:
         name: (float | None if kind == NUMERIC else str | None, None)
         for name, kind in model.field_kinds.items()
     }
-    return create_model(
-        "Applicant", __config__=ConfigDict(extra="forbid"), **fields
-    )
+    return create_model("Applicant", __config__=ConfigDict(extra="forbid"), **fields)
 
 
 def scoring_router(artifacts: CatalogArtifacts, top_k: int = 5) -> APIRouter:

@@ -11,7 +11,9 @@ DATA = {
     "id_column": "loan_id",
     "drop_columns": ["noise"],
     "sentinels": [{"column": "days_employed", "value": 365243}],
-    "ratios": [{"name": "loan_to_income", "numerator": "amount", "denominator": "income"}],
+    "ratios": [
+        {"name": "loan_to_income", "numerator": "amount", "denominator": "income"}
+    ],
 }
 CV = {"n_splits": 3, "seed": 0}
 COST = {"false_negative": 10, "false_positive": 1}
@@ -28,7 +30,9 @@ def synthetic_applications(n_rows: int = 600, seed: int = 0) -> pd.DataFrame:
             "loan_id": np.arange(n_rows) + 1000,
             "amount": amount,
             "income": income,
-            "days_employed": np.where(rng.random(n_rows) < 0.2, 365243, -rng.integers(100, 5000, n_rows)),
+            "days_employed": np.where(
+                rng.random(n_rows) < 0.2, 365243, -rng.integers(100, 5000, n_rows)
+            ),
             "grade": rng.choice(["A", "B", "C"], n_rows),
             "noise": rng.random(n_rows),
             "Class": np.where(rng.random(n_rows) < risk, "bad", "good"),
@@ -88,7 +92,9 @@ def cv_results(split):
         "dummy": {"kind": "dummy", "search_space": {}},
         "logistic_regression": {
             "kind": "logistic_regression",
-            "search_space": {"C": {"type": "float", "low": 0.01, "high": 10, "log": True}},
+            "search_space": {
+                "C": {"type": "float", "low": 0.01, "high": 10, "log": True}
+            },
         },
     }
     tuning = {"n_trials": 3, "timeout_s": 30, "seed": 0}
@@ -136,7 +142,9 @@ def test_build_metrics_shape(split, cv_results):
     table, chosen = nodes.compare_candidates(**cv_results)
     model = nodes.refit_model(x_train, y_train, chosen, DATA, 0, 50, **cv_results)
     test_metrics, _ = nodes.evaluate_on_test(model, x_test, y_test, COST)
-    report, mlflow_metrics = nodes.build_metrics(chosen, test_metrics, table, y_test, COST)
+    report, mlflow_metrics = nodes.build_metrics(
+        chosen, test_metrics, table, y_test, COST
+    )
     assert report["chosen_model"] == chosen
     assert set(report["candidates"]) == {"dummy", "logistic_regression"}
     assert report["trivial_policies"]["grant_all"] == 10 * y_test.sum()

@@ -7,6 +7,7 @@ import joblib
 import mlflow
 import pandas as pd
 import pytest
+import yaml
 
 from ia_portfolio.validation import DataValidationError
 from tests.conftest import FAST_SCORING_PARAMS, run_pipeline
@@ -76,10 +77,14 @@ def test_mlflow_run_logs_params_metrics_and_registers_model(trained_project):
     run = client.search_runs([experiment.experiment_id], max_results=1)[0]
     assert run.data.params["scoring.cost.false_negative"] == "10"
     metrics = json.loads((trained_project / REPORTS / "metrics.json").read_text())
-    assert run.data.metrics["scoring.test_roc_auc"] == pytest.approx(metrics["test"]["roc_auc"])
+    assert run.data.metrics["scoring.test_roc_auc"] == pytest.approx(
+        metrics["test"]["roc_auc"]
+    )
     versions = client.search_model_versions("name='ia_portfolio_scoring'")
     assert versions and versions[0].run_id == run.info.run_id
-    model = mlflow.pyfunc.load_model(f"models:/ia_portfolio_scoring/{versions[0].version}")
+    model = mlflow.pyfunc.load_model(
+        f"models:/ia_portfolio_scoring/{versions[0].version}"
+    )
     loans = pd.read_parquet(
         trained_project / "data/07_model_output/scoring/test_predictions.parquet"
     )
@@ -105,7 +110,10 @@ def test_model_artifact_scores_raw_fields(trained_project):
     ("breakage", "column"),
     [
         (lambda raw: raw.drop(columns="Class"), "Class"),
-        (lambda raw: raw.assign(annual_inc=raw["annual_inc"].astype(str) + " USD"), "annual_inc"),
+        (
+            lambda raw: raw.assign(annual_inc=raw["annual_inc"].astype(str) + " USD"),
+            "annual_inc",
+        ),
     ],
     ids=["missing-target", "text-in-numeric-column"],
 )
@@ -115,25 +123,40 @@ def test_bad_raw_table_fails_before_training_and_keeps_outputs(
     from ia_portfolio.datasets import RDatasetsDataset  # noqa: PLC0415
 
     broken = breakage(RDatasetsDataset(package="modeldata", item="lending_club").load())
+    (trained_project / "data/01_raw").mkdir(exist_ok=True)
     broken.to_csv(trained_project / "data/01_raw/broken_loans.csv", index=False)
     env = trained_project / "conf/broken"
     env.mkdir(exist_ok=True)
+    base = yaml.safe_load(
+        (trained_project / "conf/base/catalog_scoring.yml").read_text()
+    )
+    entry = {
+        "type": "pandas.CSVDataset",
+        "filepath": "data/01_raw/broken_loans.csv",
+        "metadata": base["scoring.raw_applications"]["metadata"],  # same contract
+    }
     (env / "catalog.yml").write_text(
-        "scoring.raw_applications:\n"
-        "  type: pandas.CSVDataset\n"
-        "  filepath: data/01_raw/broken_loans.csv\n"
+        yaml.safe_dump({"scoring.raw_applications": entry})
     )
     outputs = [
-        p for p in (trained_project / "data").rglob("*") if p.is_file() and "01_raw" not in str(p)
+        p
+        for p in (trained_project / "data").rglob("*")
+        if p.is_file() and "01_raw" not in str(p)
     ]
     before = {p: p.stat().st_mtime_ns for p in outputs}
 
     with pytest.raises(DataValidationError) as error:
-        run_pipeline(trained_project, "scoring", env="broken", runtime_params=FAST_SCORING_PARAMS)
+        run_pipeline(
+            trained_project, "scoring", env="broken", runtime_params=FAST_SCORING_PARAMS
+        )
 
     message = str(error.value)
     assert "scoring.raw_applications" in message
     assert f"'{column}'" in message
-    after = [p for p in (trained_project / "data").rglob("*") if p.is_file() and "01_raw" not in str(p)]
+    after = [
+        p
+        for p in (trained_project / "data").rglob("*")
+        if p.is_file() and "01_raw" not in str(p)
+    ]
     assert sorted(after) == sorted(outputs)
     assert {p: p.stat().st_mtime_ns for p in outputs} == before

@@ -49,7 +49,7 @@ def prepare_applications(
     if target not in raw.columns:
         raise KeyError(
             f"Target column '{target}' (parameter scoring.data.target) is not in the "
-            f"raw applications table; columns are {list(raw.columns)[:10]}..."
+            f"raw applications table (scoring.raw_applications); columns are {list(raw.columns)[:10]}..."
         )
     labelled = raw[raw[target].notna()]
     if len(labelled) < len(raw):
@@ -92,7 +92,9 @@ def split_train_test(
 
 
 def _folds(cv: dict[str, Any]) -> StratifiedKFold:
-    return StratifiedKFold(n_splits=cv["n_splits"], shuffle=True, random_state=cv["seed"])
+    return StratifiedKFold(
+        n_splits=cv["n_splits"], shuffle=True, random_state=cv["seed"]
+    )
 
 
 def suggest_params(trial: optuna.Trial, search_space: dict[str, Any]) -> dict[str, Any]:
@@ -175,7 +177,9 @@ def cross_validate_candidate(
     proba = cross_val_predict(
         pipeline, x_train, y_train, cv=_folds(cv), method="predict_proba"
     )[:, 1]
-    threshold = best_threshold(y_train, proba, cost["false_negative"], cost["false_positive"])
+    threshold = best_threshold(
+        y_train, proba, cost["false_negative"], cost["false_positive"]
+    )
     metrics = decision_metrics(
         y_train, proba, threshold, cost["false_negative"], cost["false_positive"]
     )
@@ -339,7 +343,10 @@ def plot_cost_vs_threshold(
         "Cost per applicant (units of one refused good applicant)",
     )
     curves = {
-        "validation folds": (cv_results[chosen]["labels"], cv_results[chosen]["oof_proba"]),
+        "validation folds": (
+            cv_results[chosen]["labels"],
+            cv_results[chosen]["oof_proba"],
+        ),
         "held-out test": (test_predictions["default"], test_predictions["probability"]),
     }
     for label, (y_true, proba) in curves.items():
@@ -351,13 +358,25 @@ def plot_cost_vs_threshold(
         test_predictions["default"], cost["false_negative"], cost["false_positive"]
     )
     n_test = len(test_predictions)
-    axes.axhline(trivial["grant_all"] / n_test, color="tab:red", linestyle=":",
-                 label="grant everyone (test)")
-    axes.axhline(trivial["refuse_all"] / n_test, color="tab:purple", linestyle=":",
-                 label="refuse everyone (test)")
+    axes.axhline(
+        trivial["grant_all"] / n_test,
+        color="tab:red",
+        linestyle=":",
+        label="grant everyone (test)",
+    )
+    axes.axhline(
+        trivial["refuse_all"] / n_test,
+        color="tab:purple",
+        linestyle=":",
+        label="refuse everyone (test)",
+    )
     threshold = model.threshold
-    axes.axvline(threshold, color="black", linestyle="--",
-                 label=f"chosen threshold {threshold:.3f}")
+    axes.axvline(
+        threshold,
+        color="black",
+        linestyle="--",
+        label=f"chosen threshold {threshold:.3f}",
+    )
     axes.set_xlim(0, min(1.0, max(0.5, 3 * threshold)))
     axes.legend(loc="best")
     return figure
@@ -384,8 +403,12 @@ def global_importance(
         "Applicant field",
         size=(9, 6),
     )
-    axes.barh(top["field"], top["mean_abs_contribution"], color="tab:blue",
-              label="mean |SHAP value|")
+    axes.barh(
+        top["field"],
+        top["mean_abs_contribution"],
+        color="tab:blue",
+        label="mean |SHAP value|",
+    )
     axes.legend(loc="lower right")
     return importance, figure
 
@@ -413,12 +436,14 @@ def explain_applicants(
         strict=True,
     ):
         for reason in applicant_reasons:
-            rows.append({
-                "applicant": pick["applicant"],
-                "probability": pick["probability"],
-                "decision": pick["decision"],
-                **reason,
-            })
+            rows.append(
+                {
+                    "applicant": pick["applicant"],
+                    "probability": pick["probability"],
+                    "decision": pick["decision"],
+                    **reason,
+                }
+            )
         labels = [f"{r['field']} = {r['value']}" for r in applicant_reasons][::-1]
         values = [r["contribution"] for r in applicant_reasons][::-1]
         colors = ["tab:red" if v > 0 else "tab:green" for v in values]
@@ -448,20 +473,27 @@ def write_model_card(
     trivial = metrics["trivial_policies"]
     better_trivial = min(trivial.values())
     saving = 1 - test["business_cost"] / better_trivial if better_trivial else 0.0
-    columns = ["candidate", "roc_auc", "pr_auc", "fbeta2", "business_cost",
-               "business_cost_per_applicant", "threshold"]
+    columns = [
+        "candidate",
+        "roc_auc",
+        "pr_auc",
+        "fbeta2",
+        "business_cost",
+        "business_cost_per_applicant",
+        "threshold",
+    ]
     return f"""# Model card: credit default scoring
 
 ## Purpose
 Estimate the probability that an applicant defaults, refuse when it reaches a
 threshold that minimises the lender's cost (a granted defaulter costs
-{cost['false_negative']:g}, a refused good applicant {cost['false_positive']:g}),
+{cost["false_negative"]:g}, a refused good applicant {cost["false_positive"]:g}),
 and explain each decision field by field.
 
 ## Data
-Target column `{data['target']}`, positive (default) label `{data['positive_label']}`.
+Target column `{data["target"]}`, positive (default) label `{data["positive_label"]}`.
 {n_train} applicants for training and validation, {n_test} held out for one final test.
-Derived features: {', '.join(r['name'] for r in data.get('ratios', [])) or 'none'}.
+Derived features: {", ".join(r["name"] for r in data.get("ratios", [])) or "none"}.
 
 ## Method
 Candidates from a constant (dummy) baseline to logistic regression and LightGBM,
@@ -472,16 +504,16 @@ minimises it on out-of-fold predictions (candidate costs are summed over all
 {n_train} training applicants); the winner is refitted on the training split and
 evaluated once on the held-out split with that threshold.
 
-## Chosen model: `{metrics['chosen_model']}`
+## Chosen model: `{metrics["chosen_model"]}`
 | held-out test | value |
 | --- | --- |
-| ROC AUC | {test['roc_auc']:.4f} |
-| PR AUC (default class) | {test['pr_auc']:.4f} |
-| F2 (default class) | {test['fbeta2']:.4f} |
-| business cost | {test['business_cost']:.0f} ({test['business_cost_per_applicant']:.4f} per applicant) |
-| threshold | {test['threshold']:.3f} |
-| grant everyone | {trivial['grant_all']:.0f} |
-| refuse everyone | {trivial['refuse_all']:.0f} |
+| ROC AUC | {test["roc_auc"]:.4f} |
+| PR AUC (default class) | {test["pr_auc"]:.4f} |
+| F2 (default class) | {test["fbeta2"]:.4f} |
+| business cost | {test["business_cost"]:.0f} ({test["business_cost_per_applicant"]:.4f} per applicant) |
+| threshold | {test["threshold"]:.3f} |
+| grant everyone | {trivial["grant_all"]:.0f} |
+| refuse everyone | {trivial["refuse_all"]:.0f} |
 | saving vs the better trivial policy | {saving:.1%} |
 
 ## Candidates (cross-validated on the training split)

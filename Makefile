@@ -1,0 +1,57 @@
+# Two entry points: `make run` (set up, then run every pipeline on the embedded
+# default data) and `make test` (set up, install what the tests drive, run them).
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+AIRFLOW_VENV ?= .venv-airflow
+export KEDRO_DISABLE_TELEMETRY := 1
+export DO_NOT_TRACK := 1
+
+.PHONY: setup run test test-deps lint viz api mlflow-ui airflow-dags benchmarks lock
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+setup: $(BIN)/.installed
+
+run: setup
+	$(BIN)/kedro run
+
+# Debian's chromium for the browser tests and a separate Airflow 3 environment.
+test-deps: setup
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	AIRFLOW_VENV=$(AIRFLOW_VENV) bash scripts/setup_airflow_env.sh
+
+test: test-deps
+	$(BIN)/ruff check src tests benchmarks
+	IA_PORTFOLIO_AIRFLOW_VENV=$(abspath $(AIRFLOW_VENV)) $(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+viz: setup
+	$(BIN)/kedro viz run --no-browser --port 4141
+
+api: setup
+	$(BIN)/python -m ia_portfolio.serving --port 8000
+
+mlflow-ui: setup
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --port 5000
+
+airflow-dags: setup
+	bash scripts/export_airflow_dags.sh
+
+benchmarks: setup
+	$(BIN)/python -m benchmarks
+
+# Refresh the lock file from pyproject.toml (needs the package index).
+lock:
+	rm -rf /tmp/ia-portfolio-lock && $(PYTHON) -m venv /tmp/ia-portfolio-lock
+	/tmp/ia-portfolio-lock/bin/pip install --quiet --upgrade pip
+	/tmp/ia-portfolio-lock/bin/pip install --quiet -e ".[dev]"
+	/tmp/ia-portfolio-lock/bin/pip freeze --exclude-editable | grep -v '^ia.portfolio' > requirements.lock

@@ -1,0 +1,344 @@
+"""Helpers shared by the benchmarks: project copies, machine information, load
+checks, measured subprocesses and result files."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+BENCHMARKS_DIR = Path(__file__).resolve().parent
+RESULTS_DIR = BENCHMARKS_DIR / "results"
+VENV_BIN = Path(sys.executable).parent
+GNU_TIME = Path("/usr/bin/time")
+PACKAGES = (
+    "kedro",
+    "kedro-mlflow",
+    "mlflow",
+    "pandas",
+    "numpy",
+    "scikit-learn",
+    "lightgbm",
+    "optuna",
+    "shap",
+    "fastapi",
+    "uvicorn",
+)
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the project's configuration with empty data folders.
+
+    The package itself is the installed one, so a ``kedro run`` in the copy writes
+    its ``data/``, ``mlflow.db`` and ``mlruns/`` there and nowhere else. Same
+    behaviour as ``tests.conftest.copy_project``.
+    """
+    destination.mkdir(parents=True, exist_ok=True)
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", destination)
+    shutil.copytree(
+        PROJECT_ROOT / "conf",
+        destination / "conf",
+        ignore=shutil.ignore_patterns("local"),
+    )
+    (destination / "conf" / "local").mkdir()
+    (destination / "src").mkdir()
+    (destination / "data").mkdir()
+    return destination
+
+
+def benchmark_env(**extra: str) -> dict[str, str]:
+    """Environment for benchmarked subprocesses: the venv first on ``PATH``, no
+    telemetry, a headless matplotlib and timestamped Kedro logs."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
+            "KEDRO_DISABLE_TELEMETRY": "1",
+            "DO_NOT_TRACK": "1",
+            "MPLBACKEND": "Agg",
+            "KEDRO_LOGGING_CONFIG": str(BENCHMARKS_DIR / "logging.yml"),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def _meminfo() -> dict[str, int]:
+    values = {}
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        values[key] = int(rest.split()[0]) * 1024
+    return values
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.partition(":")[2].strip()
+    return platform.processor() or "unknown"
+
+
+def _git_commit() -> str | None:
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip()
+
+
+def load_average() -> dict[str, float]:
+    """The 1, 5 and 15-minute load averages."""
+    one, five, fifteen = os.getloadavg()
+    return {"1min": round(one, 2), "5min": round(five, 2), "15min": round(fifteen, 2)}
+
+
+def machine_info() -> dict[str, Any]:
+    """Cores, memory, load, OS and package versions of this machine, now."""
+    memory = _meminfo()
+    versions = {}
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return {
+        "cpu_count": os.cpu_count(),
+        "usable_cpus": len(os.sched_getaffinity(0)),
+        "cpu_model": _cpu_model(),
+        "memory_total_bytes": memory["MemTotal"],
+        "memory_available_bytes": memory.get("MemAvailable"),
+        "load_average": load_average(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "packages": versions,
+        "git_commit": _git_commit(),
+    }
+
+
+def wait_for_low_load(max_load: float, max_wait_s: float, poll_s: float = 15.0) -> dict:
+    """Wait until the 1-minute load average is below ``max_load`` (at most
+    ``max_wait_s``); returns what was observed, including whether it gave up."""
+    start = time.monotonic()
+    while True:
+        load = os.getloadavg()[0]
+        waited = time.monotonic() - start
+        if load < max_load:
+            logger.info("1-min load average %.2f < %.2f: go.", load, max_load)
+            return {"threshold": max_load, "waited_s": round(waited, 1), "ok": True}
+        if waited >= max_wait_s:
+            logger.warning(
+                "1-min load average still %.2f after %.0f s; measuring anyway, "
+                "figures may be distorted.",
+                load,
+                waited,
+            )
+            return {"threshold": max_load, "waited_s": round(waited, 1), "ok": False}
+        logger.info("1-min load average %.2f >= %.2f, waiting...", load, max_load)
+        time.sleep(poll_s)
+
+
+def _descendants(pid: int) -> list[int]:
+    """``pid``'s descendants, from ``/proc/<pid>/task/<tid>/children``."""
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            tasks = list(Path(f"/proc/{current}/task").iterdir())
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found.extend(children)
+            pending.extend(children)
+    return found
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        resident_pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+    return resident_pages * os.sysconf("SC_PAGE_SIZE")
+
+
+class TreeMemorySampler(threading.Thread):
+    """Samples the summed RSS of a process's descendants until stopped."""
+
+    def __init__(self, pid: int, interval_s: float = 0.2) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.interval_s = interval_s
+        self.peak_bytes = 0
+        self.peak_processes = 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            pids = _descendants(self.pid)
+            total = sum(_rss_bytes(p) for p in pids)
+            if total > self.peak_bytes:
+                self.peak_bytes, self.peak_processes = total, len(pids)
+            self._stop_event.wait(self.interval_s)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+@dataclass
+class MeasuredRun:
+    """Outcome of a subprocess run under GNU time."""
+
+    command: list[str]
+    exit_code: int | None
+    timed_out: bool
+    wall_s: float
+    max_rss_process_bytes: int | None
+    peak_rss_tree_sampled_bytes: int
+    peak_tree_processes: int
+    user_cpu_s: float | None
+    system_cpu_s: float | None
+    log_file: Path
+
+
+def _parse_gnu_time(report: str) -> dict[str, float]:
+    keys = {
+        "Maximum resident set size (kbytes)": "max_rss_kb",
+        "User time (seconds)": "user_s",
+        "System time (seconds)": "system_s",
+    }
+    values = {}
+    for line in report.splitlines():
+        label, _, value = line.strip().rpartition(": ")
+        if label in keys:
+            values[keys[label]] = float(value)
+    return values
+
+
+def run_measured(
+    command: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    log_file: Path,
+    timeout_s: float,
+    sample_interval_s: float = 0.2,
+) -> MeasuredRun:
+    """Run ``command`` under ``/usr/bin/time -v``: wall time (this process's
+    clock), the largest RSS of any process of the tree (GNU time) and the summed
+    RSS of the whole tree (sampled). Killed after ``timeout_s``."""
+    if not GNU_TIME.exists():
+        raise RuntimeError(f"{GNU_TIME} is missing: apt-get install -y time")
+    time_report = log_file.with_suffix(".time.txt")
+    timed = [str(GNU_TIME), "-v", "-o", str(time_report), *command]
+    logger.info("Running %s in %s (log: %s)", " ".join(command), cwd, log_file)
+    timed_out = False
+    with log_file.open("w") as log:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            timed,
+            cwd=cwd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        sampler = TreeMemorySampler(process.pid, sample_interval_s)
+        sampler.start()
+        try:
+            exit_code: int | None = process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            logger.error("Timed out after %.0f s: stopping it.", timeout_s)
+            stop_process_group(process)
+            exit_code = process.returncode
+        finally:
+            wall = time.perf_counter() - start
+            sampler.stop()
+    gnu = _parse_gnu_time(time_report.read_text()) if time_report.exists() else {}
+    max_rss_kb = gnu.get("max_rss_kb")
+    return MeasuredRun(
+        command=command,
+        exit_code=exit_code,
+        timed_out=timed_out,
+        wall_s=round(wall, 2),
+        max_rss_process_bytes=int(max_rss_kb * 1024) if max_rss_kb else None,
+        peak_rss_tree_sampled_bytes=sampler.peak_bytes,
+        peak_tree_processes=sampler.peak_processes,
+        user_cpu_s=gnu.get("user_s"),
+        system_cpu_s=gnu.get("system_s"),
+        log_file=log_file,
+    )
+
+
+def stop_process_group(process: subprocess.Popen, grace_s: float = 15.0) -> None:
+    """SIGTERM the process group started for ``process`` (``start_new_session``),
+    then SIGKILL whatever is left of it after ``grace_s``."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break  # the whole group is gone
+        deadline = time.monotonic() + grace_s
+        while time.monotonic() < deadline and _group_alive(process):
+            time.sleep(0.2)
+        if not _group_alive(process):
+            break
+    process.poll()
+
+
+def _group_alive(process: subprocess.Popen) -> bool:
+    process.poll()  # reap the leader if it exited
+    try:
+        os.killpg(process.pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def tail(path: Path, lines: int = 30) -> list[str]:
+    """The last ``lines`` lines of a text file."""
+    try:
+        return path.read_text(errors="replace").splitlines()[-lines:]
+    except OSError:
+        return []
+
+
+def now_iso() -> str:
+    """The current UTC time, ISO 8601, seconds precision."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def write_result(name: str, result: dict[str, Any], results_dir: Path) -> Path:
+    """Write ``results_dir/<name>.json``."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    path = results_dir / f"{name}.json"
+    path.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    logger.info("Wrote %s", path)
+    return path

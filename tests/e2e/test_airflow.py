@@ -1,0 +1,231 @@
+"""Every pipeline exported as an Airflow 3 DAG, loaded and run by a real Airflow.
+
+Airflow lives in its own virtual environment (its pins conflict with the project's,
+e.g. fastapi), made by ``scripts/setup_airflow_env.sh`` and found through
+``IA_PORTFOLIO_AIRFLOW_VENV`` (default: ``.venv-airflow`` at the project root). Its tasks
+run the Kedro nodes with this interpreter, in the project directory they are given.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import mlflow
+import pytest
+from kedro.framework.project import pipelines
+from kedro.framework.startup import bootstrap_project
+
+from tests.conftest import FAST_SCORING_PARAMS, PROJECT_ROOT, copy_project
+
+pytestmark = pytest.mark.e2e
+
+AIRFLOW_VENV_VAR = "IA_PORTFOLIO_AIRFLOW_VENV"
+PACKAGE = "ia_portfolio"
+SCORING_DAG = f"{PACKAGE}__scoring"
+
+
+def _dotted(params: dict, prefix: str = "") -> list[str]:
+    """``{"a": {"b": 1}}`` as ``["a.b=1"]``, the form of ``kedro run --params``."""
+    items = []
+    for key, value in params.items():
+        if isinstance(value, dict):
+            items += _dotted(value, f"{prefix}{key}.")
+        else:
+            items.append(f"{prefix}{key}={value}")
+    return items
+
+
+# The pipeline tests' small search budget, passed as the DAG run's config.
+FAST_SCORING_RUN_CONF = {"kedro_params": ",".join(_dotted(FAST_SCORING_PARAMS))}
+
+# Run by the Airflow venv's interpreter: what its DagBag makes of the DAG folder.
+DAGBAG_SCRIPT = """
+import json, sys
+from airflow.models import DagBag
+
+bag = DagBag(dag_folder=sys.argv[1])
+print("DAGBAG=" + json.dumps({
+    "import_errors": {str(k): str(v) for k, v in bag.import_errors.items()},
+    "dags": {
+        dag_id: {
+            "fileloc": dag.fileloc,
+            "tasks": {
+                t.task_id: {
+                    "nodes": t.op_args[0]["nodes"],
+                    "upstream": sorted(t.upstream_task_ids),
+                    "retries": t.retries,
+                }
+                for t in dag.tasks
+            },
+        }
+        for dag_id, dag in bag.dags.items()
+    },
+}))
+"""
+
+
+def _tail(text: str, lines: int = 60) -> str:
+    return "\n".join(text.splitlines()[-lines:])
+
+
+@pytest.fixture(scope="module")
+def airflow_venv() -> Path:
+    venv = Path(os.environ.get(AIRFLOW_VENV_VAR) or PROJECT_ROOT / ".venv-airflow")
+    if not (venv / "bin" / "airflow").is_file():
+        pytest.fail(
+            f"No Airflow venv at {venv}: create it with scripts/setup_airflow_env.sh "
+            f"(or point {AIRFLOW_VENV_VAR} at one). CI creates it, so this is an error.",
+            pytrace=False,
+        )
+    return venv
+
+
+@pytest.fixture(scope="module")
+def dags_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The documented export, run from elsewhere than the project, with no retries."""
+    target = tmp_path_factory.mktemp("airflow_dags")
+    result = subprocess.run(
+        [
+            "bash",
+            str(PROJECT_ROOT / "scripts" / "export_airflow_dags.sh"),
+            "--target-dir",
+            str(target),
+            "--params",
+            "retries=0",
+        ],
+        cwd=tmp_path_factory.mktemp("elsewhere"),
+        env={**os.environ, "IA_PORTFOLIO_KEDRO_PYTHON": sys.executable},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, _tail(result.stdout + result.stderr)
+    return target
+
+
+@pytest.fixture(scope="module")
+def airflow_env(
+    airflow_venv: Path, dags_folder: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
+    """Environment of a throw-away Airflow (sqlite metadata DB), migrated."""
+    home = tmp_path_factory.mktemp("airflow_home")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        # Nothing of this (project) interpreter may leak into Airflow's.
+        if key not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"}
+    }
+    env.update(
+        {
+            "PATH": os.pathsep.join([str(airflow_venv / "bin"), env.get("PATH", "")]),
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "KEDRO_DISABLE_TELEMETRY": "1",
+        }
+    )
+    result = subprocess.run(
+        [str(airflow_venv / "bin" / "airflow"), "db", "migrate"],
+        cwd=home,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, _tail(result.stdout + result.stderr)
+    return env
+
+
+@pytest.fixture(scope="module")
+def dagbag(airflow_venv: Path, airflow_env: dict[str, str], dags_folder: Path) -> dict:
+    result = subprocess.run(
+        [str(airflow_venv / "bin" / "python"), "-c", DAGBAG_SCRIPT, str(dags_folder)],
+        cwd=airflow_env["AIRFLOW_HOME"],
+        env=airflow_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, _tail(result.stdout + result.stderr)
+    line = next(x for x in result.stdout.splitlines() if x.startswith("DAGBAG="))
+    return json.loads(line.removeprefix("DAGBAG="))
+
+
+def _registered_pipelines() -> dict:
+    bootstrap_project(PROJECT_ROOT)
+    return {name: p for name, p in pipelines.items() if name != "__default__"}
+
+
+def test_every_pipeline_is_one_dag_that_airflow_loads(dagbag: dict) -> None:
+    assert dagbag["import_errors"] == {}
+    registered = _registered_pipelines()
+    assert registered, "no pipeline registered"
+    expected = {f"{PACKAGE}__{name}": name for name in registered}
+    assert set(dagbag["dags"]) == set(expected)
+    filelocs = [dag["fileloc"] for dag in dagbag["dags"].values()]
+    assert len(set(filelocs)) == len(filelocs), "two DAGs in one file"
+
+    for dag_id, name in expected.items():
+        dag = dagbag["dags"][dag_id]
+        task_nodes = [node for task in dag["tasks"].values() for node in task["nodes"]]
+        # The same Kedro nodes, each in exactly one task.
+        assert sorted(task_nodes) == sorted(n.name for n in registered[name].nodes)
+        assert all(task["retries"] == 0 for task in dag["tasks"].values())
+
+
+def test_scoring_dags_are_grouped_by_memory_datasets(dagbag: dict) -> None:
+    tasks = dagbag["dags"][SCORING_DAG]["tasks"]
+    # Registering reads the persisted model: it is the only task that can stand alone.
+    register = next(t for t in tasks.values() if "scoring.register_model" in t["nodes"])
+    assert register["nodes"] == ["scoring.register_model"]
+    assert len(tasks) == 2
+    assert len(register["upstream"]) == 1
+
+
+def test_scoring_dag_runs_the_pipeline(
+    airflow_venv: Path,
+    airflow_env: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """``airflow dags test``, with a project copy so that outputs are checkable."""
+    project = copy_project(tmp_path_factory.mktemp("project"))
+    log_file = tmp_path_factory.mktemp("logs") / "dags_test.log"
+    with log_file.open("w") as log:
+        result = subprocess.run(
+            [
+                str(airflow_venv / "bin" / "airflow"),
+                "dags",
+                "test",
+                SCORING_DAG,
+                "--conf",
+                json.dumps(FAST_SCORING_RUN_CONF),
+            ],
+            cwd=airflow_env["AIRFLOW_HOME"],  # not the project: cwd must not matter
+            env={**airflow_env, "IA_PORTFOLIO_PROJECT_PATH": str(project)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=1800,
+            check=False,
+        )
+    output = log_file.read_text()
+    assert result.returncode == 0, _tail(output)
+    assert "state=success" in output, _tail(output)
+    assert f"Running in {project}:" in output
+
+    reports = project / "data" / "08_reporting" / "scoring"
+    metrics = json.loads((reports / "metrics.json").read_text())
+    assert metrics["chosen_model"] in metrics["candidates"]
+    assert (reports / "model_card.md").stat().st_size > 0
+    # The second task loaded the model the first one saved, and registered it.
+    models = project / "data" / "06_models" / "scoring"
+    assert list(models.glob("model.pkl/*/model.pkl"))
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{project / 'mlflow.db'}")
+    versions = client.search_model_versions(f"name='{PACKAGE}_scoring'")
+    assert len(versions) == 1

@@ -1,0 +1,153 @@
+"""``/scoring`` answered by the real FastAPI app on a trained project."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from ia_portfolio.serving import create_app
+from tests.conftest import copy_project
+
+pytestmark = pytest.mark.slow
+
+RISKY = {
+    "funded_amnt": 35000,
+    "term": "term_60",
+    "int_rate": 28.5,
+    "sub_grade": "G4",
+    "annual_inc": 30000,
+    "inq_last_6mths": 5,
+    "revol_util": 98.0,
+    "inq_fi": 10,
+}
+SAFE = {
+    "funded_amnt": 5000,
+    "term": "term_36",
+    "int_rate": 5.3,
+    "sub_grade": "A1",
+    "annual_inc": 150000,
+    "inq_last_6mths": 0,
+    "revol_util": 5.0,
+    "inq_fi": 0,
+}
+
+
+@pytest.fixture(scope="module")
+def client(trained_project):
+    with TestClient(create_app(trained_project)) as test_client:
+        yield test_client
+
+
+def test_health(client):
+    assert client.get("/health").json()["status"] == "ok"
+
+
+def test_predict_returns_probability_decision_and_reasons(client):
+    response = client.post("/scoring/predict", json=RISKY)
+    assert response.status_code == 200
+    body = response.json()
+    assert 0 <= body["probability_of_default"] <= 1
+    expected = (
+        "refuse" if body["probability_of_default"] >= body["threshold"] else "grant"
+    )
+    assert body["decision"] == expected
+    assert len(body["reasons"]) == 5
+    contributions = [abs(r["contribution"]) for r in body["reasons"]]
+    assert contributions == sorted(contributions, reverse=True)
+
+
+def test_risky_applicant_scores_above_safe_one(client):
+    risky = client.post("/scoring/predict", json=RISKY).json()
+    safe = client.post("/scoring/predict", json=SAFE).json()
+    assert risky["probability_of_default"] > 2 * safe["probability_of_default"]
+    assert risky["decision"] == "refuse"
+    assert safe["decision"] == "grant"
+
+
+def test_api_matches_the_trained_artifact(client, trained_project):
+    import joblib  # noqa: PLC0415
+    import pandas as pd  # noqa: PLC0415
+
+    [path] = (trained_project / "data/06_models/scoring/model.pkl").glob("*/model.pkl")
+    model = joblib.load(path)
+    expected = float(model.predict_proba(pd.DataFrame([RISKY]))[0])
+    actual = client.post("/scoring/predict", json=RISKY).json()[
+        "probability_of_default"
+    ]
+    assert actual == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({**SAFE, "annual_inc": "a lot"}, "annual_inc"),
+        ({**SAFE, "sub_grade": 3}, "sub_grade"),
+        ({**SAFE, "favourite_colour": "blue"}, "favourite_colour"),
+    ],
+    ids=["text-for-number", "number-for-category", "unknown-field"],
+)
+def test_bad_payload_gets_422_naming_the_field(client, payload, field):
+    response = client.post("/scoring/predict", json=payload)
+    assert response.status_code == 422
+    assert [field] == [e["loc"][-1] for e in response.json()["detail"]]
+
+
+def test_non_object_body_gets_422(client):
+    assert client.post("/scoring/predict", json=[1, 2]).status_code == 422
+    assert client.post("/scoring/predict", content=b"{oops").status_code == 422
+
+
+def test_schema_lists_the_raw_fields(client):
+    fields = client.get("/scoring/schema").json()
+    assert fields["annual_inc"] == "numeric"
+    assert fields["sub_grade"] == "categorical"
+    assert "Class" not in fields
+
+
+def test_untrained_project_answers_503_with_the_fix(tmp_path):
+    project = copy_project(tmp_path / "fresh")
+    with TestClient(create_app(project)) as fresh:
+        response = fresh.post("/scoring/predict", json=SAFE)
+    assert response.status_code == 503
+    assert "kedro run --pipeline=scoring" in response.json()["detail"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_documented_command_starts_a_real_server(trained_project):
+    port = _free_port()
+    env = {**os.environ, "IA_PORTFOLIO_PROJECT_PATH": str(trained_project)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ia_portfolio.serving", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None, server.stderr.read().decode()[-2000:]
+            assert time.monotonic() < deadline, "the API did not start within 90 s"
+            time.sleep(0.5)
+        response = httpx.post(f"{base}/scoring/predict", json=RISKY, timeout=30)
+        assert response.status_code == 200
+        assert response.json()["decision"] == "refuse"
+        assert httpx.post(f"{base}/scoring/predict", json={"x": 1}).status_code == 422
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
