@@ -160,7 +160,7 @@ def wait_for_low_load(max_load: float, max_wait_s: float, poll_s: float = 15.0) 
         time.sleep(poll_s)
 
 
-def _descendants(pid: int) -> list[int]:
+def descendants(pid: int) -> list[int]:
     """``pid``'s descendants, from ``/proc/<pid>/task/<tid>/children``."""
     found: list[int] = []
     pending = [pid]
@@ -180,12 +180,18 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _rss_bytes(pid: int) -> int:
+def rss_bytes(pid: int) -> int:
+    """Resident set size of ``pid`` (0 if it is gone)."""
     try:
         resident_pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
     except (OSError, IndexError, ValueError):
         return 0
     return resident_pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Summed RSS of ``pid`` and its descendants."""
+    return sum(rss_bytes(p) for p in [pid, *descendants(pid)])
 
 
 class TreeMemorySampler(threading.Thread):
@@ -201,8 +207,8 @@ class TreeMemorySampler(threading.Thread):
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            pids = _descendants(self.pid)
-            total = sum(_rss_bytes(p) for p in pids)
+            pids = descendants(self.pid)
+            total = sum(rss_bytes(p) for p in pids)
             if total > self.peak_bytes:
                 self.peak_bytes, self.peak_processes = total, len(pids)
             self._stop_event.wait(self.interval_s)

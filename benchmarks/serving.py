@@ -28,8 +28,6 @@ import yaml
 from benchmarks.common import (
     BENCHMARKS_DIR,
     VENV_BIN,
-    _descendants,
-    _rss_bytes,
     benchmark_env,
     copy_project,
     load_average,
@@ -38,6 +36,7 @@ from benchmarks.common import (
     run_measured,
     stop_process_group,
     tail,
+    tree_rss_bytes,
     wait_for_low_load,
     write_result,
 )
@@ -223,16 +222,13 @@ def running_server(
     info: dict[str, Any] = {"pid": process.pid, "log_file": str(log_file)}
     try:
         info["startup_s"] = wait_until_ready(target, process, log_file, timeout_s)
-        logger.info("%s ready in %.1f s on port %d", target.name, info["startup_s"], target.port)
+        logger.info(
+            "%s ready in %.1f s on port %d", target.name, info["startup_s"], target.port
+        )
         yield info
     finally:
         stop_process_group(process)
         logger.info("%s stopped.", target.name)
-
-
-def tree_rss_bytes(pid: int) -> int:
-    """Summed RSS of ``pid`` and its descendants."""
-    return sum(_rss_bytes(p) for p in [pid, *_descendants(pid)])
 
 
 def run_wrk(
@@ -262,7 +258,9 @@ def run_wrk(
         "command": " ".join(command),
         "requests": summary["requests"],
         "duration_s": round(summary["duration_us"] / 1e6, 3),
-        "requests_per_s": round(summary["requests"] / (summary["duration_us"] / 1e6), 1),
+        "requests_per_s": round(
+            summary["requests"] / (summary["duration_us"] / 1e6), 1
+        ),
         "latency_ms": {k: round(v / 1000, 2) for k, v in latency_us.items()},
         "p50_ms": round(latency_us["p50"] / 1000, 2),
         "p99_ms": round(latency_us["p99"] / 1000, 2),
@@ -310,7 +308,9 @@ def _check_answers(api: Target, peer: Target) -> dict[str, Any]:
     peer_answer = http_json(peer.url(peer.predict_path), peer.body)
     api_probability = float(api_answer["probability_of_default"])
     prediction = peer_answer["predictions"][0]
-    peer_probability = float(prediction[-1] if isinstance(prediction, list) else prediction)
+    peer_probability = float(
+        prediction[-1] if isinstance(prediction, list) else prediction
+    )
     logger.info("API %.6f vs MLflow %.6f", api_probability, peer_probability)
     return {
         "api_answer": api_answer,

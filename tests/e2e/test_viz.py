@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import PROJECT_ROOT, copy_project
 
 pytestmark = [
     pytest.mark.e2e,
@@ -62,7 +62,6 @@ SCORING_PLOTS = {
     "scoring.local_explanations_plot",
 }
 # The preview run only needs outputs to exist, not good models.
-FAST_RUN_PARAMS = "scoring.tuning.n_trials=1,scoring.cv.n_splits=2"
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -78,24 +77,6 @@ Endpoint = tuple[str, str]  # ("task", full node name) or ("data", dataset name)
 
 
 # --- helpers -----------------------------------------------------------------
-
-
-def _copy_project(destination: Path) -> Path:
-    """Sources and configuration of the project, without data, local config or
-    outputs. ``src`` is copied so that the copy's ``project_root`` resolver, hence
-    its MLflow store, points into the copy."""
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
-    destination.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(PROJECT_ROOT / "pyproject.toml", destination)
-    shutil.copytree(PROJECT_ROOT / "src", destination / "src", ignore=ignore)
-    shutil.copytree(
-        PROJECT_ROOT / "conf",
-        destination / "conf",
-        ignore=shutil.ignore_patterns("local", "__pycache__"),
-    )
-    (destination / "conf" / "local").mkdir()
-    (destination / "data").mkdir()
-    return destination
 
 
 def _kedro(project: Path, *args: str, timeout: float) -> str:
@@ -252,18 +233,14 @@ def viz_client(registered_pipelines: dict[str, Any]) -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def viz_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The static site of ``kedro viz build`` on a fresh copy of the project."""
-    return _viz_build(_copy_project(tmp_path_factory.mktemp("viz_build")))
+    return _viz_build(copy_project(tmp_path_factory.mktemp("viz_build")))
 
 
 @pytest.fixture(scope="module")
-def scored_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``kedro viz build --include-previews`` after ``kedro run --pipeline=scoring``
-    on a fresh copy of the project."""
-    project = _copy_project(tmp_path_factory.mktemp("viz_previews"))
-    _kedro(
-        project, "run", "--pipeline=scoring", "--params", FAST_RUN_PARAMS, timeout=900
-    )
-    return _viz_build(project, "--include-previews")
+def scored_site(trained_project: Path) -> Path:
+    """``kedro viz build --include-previews`` on a project where the scoring
+    pipeline has run."""
+    return _viz_build(trained_project, "--include-previews")
 
 
 # --- tests -------------------------------------------------------------------

@@ -1,0 +1,133 @@
+"""``python -m benchmarks [all|scale|serving] [options]``.
+
+Runs the chosen benchmarks, writes ``benchmarks/results/<name>.json`` and
+``benchmarks/results/README.md``, and prints a summary table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks import report, scale, serving
+from benchmarks.common import RESULTS_DIR
+
+logger = logging.getLogger("benchmarks")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "benchmark", nargs="?", default="all", choices=["all", "scale", "serving"]
+    )
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=list(scale.DEFAULT_SIZES),
+        help="scale: generated rows per run (default: %(default)s)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="scale: generator seed")
+    parser.add_argument(
+        "--run-timeout",
+        type=float,
+        default=1200.0,
+        help="scale: seconds before a run is stopped (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--n-trials",
+        type=int,
+        default=5,
+        help="serving: Optuna trials per candidate when training (default: 5)",
+    )
+    parser.add_argument("--connections", type=int, default=4, help="serving: wrk -c")
+    parser.add_argument("--threads", type=int, default=1, help="serving: wrk -t")
+    parser.add_argument(
+        "--duration", type=int, default=20, help="serving: measured seconds per server"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=5, help="serving: warm-up seconds per server"
+    )
+    parser.add_argument(
+        "--max-load",
+        type=float,
+        default=1.5,
+        help="wait for the 1-min load average to drop below this before measuring",
+    )
+    parser.add_argument(
+        "--max-wait",
+        type=float,
+        default=600.0,
+        help="seconds to wait for a low load at most, then measure anyway",
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="where project copies go (default: a new temporary directory)",
+    )
+    parser.add_argument(
+        "--results-dir", type=Path, default=RESULTS_DIR, help="where figures go"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the project copies afterwards"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks; 0 when every run succeeded."""
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    os.environ["KEDRO_DISABLE_TELEMETRY"] = "1"
+    args = parse_args(argv)
+    workdir = args.workdir or Path(
+        tempfile.mkdtemp(prefix=f"ia_portfolio_bench_{time.strftime('%Y%m%d_%H%M%S')}_")
+    )
+    logger.info("Working directory: %s", workdir)
+    ok = True
+    if args.benchmark in ("all", "scale"):
+        config = scale.ScaleConfig(
+            sizes=args.sizes,
+            seed=args.seed,
+            timeout_s=args.run_timeout,
+            max_load=args.max_load,
+            max_wait_s=args.max_wait,
+            keep=args.keep,
+        )
+        result = scale.run(config, workdir / "scale", args.results_dir)
+        ok &= all(run["exit_code"] == 0 for run in result["runs"])
+    if args.benchmark in ("all", "serving"):
+        config = serving.ServingConfig(
+            n_trials=args.n_trials,
+            connections=args.connections,
+            threads=args.threads,
+            duration_s=args.duration,
+            warmup_s=args.warmup,
+            max_load=args.max_load,
+            max_wait_s=args.max_wait,
+            keep=args.keep,
+        )
+        try:
+            ok &= serving.run(config, workdir / "serving", args.results_dir)["ok"]
+        except Exception:
+            logger.exception("The serving benchmark failed.")
+            ok = False
+    readme = report.write_readme(args.results_dir)
+    sys.stdout.write("\n" + readme.read_text())
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
