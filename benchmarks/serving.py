@@ -403,7 +403,7 @@ def run(config: ServingConfig, workdir: Path, results_dir: Path) -> dict[str, An
             **asdict(config),
             "wrk": subprocess.run(
                 [WRK, "--version"], capture_output=True, text=True, check=False
-            ).stdout.splitlines()[0],
+            ).stdout.split(" [")[0],
             "wrk_script": str(WRK_SCRIPT.relative_to(BENCHMARKS_DIR.parent)),
             "order": "servers started together; loaded one after the other",
             "note": (

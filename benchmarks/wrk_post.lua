@@ -6,15 +6,13 @@ wrk.body = file:read("*a")
 file:close()
 wrk.headers["Content-Type"] = "application/json"
 
+-- Runs in every thread's Lua state: a per-thread counter, read back in done().
+non_2xx = 0
+
 local threads = {}
 
 function setup(thread)
   table.insert(threads, thread)
-end
-
-function init(args)
-  non_2xx = 0
-  wrk.init(args)
 end
 
 function response(status, headers, body)

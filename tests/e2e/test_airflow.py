@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -189,14 +190,10 @@ def test_scoring_dags_are_grouped_by_memory_datasets(dagbag: dict) -> None:
     assert len(register["upstream"]) == 1
 
 
-def test_scoring_dag_runs_the_pipeline(
-    airflow_venv: Path,
-    airflow_env: dict[str, str],
-    tmp_path_factory: pytest.TempPathFactory,
-) -> None:
-    """``airflow dags test``, with a project copy so that outputs are checkable."""
-    project = copy_project(tmp_path_factory.mktemp("project"))
-    log_file = tmp_path_factory.mktemp("logs") / "dags_test.log"
+def _dags_test(
+    airflow_venv: Path, env: dict[str, str], log_file: Path, conf: dict
+) -> tuple[int, str]:
+    """``airflow dags test`` of the scoring DAG: its exit code and its output."""
     with log_file.open("w") as log:
         result = subprocess.run(
             [
@@ -205,17 +202,41 @@ def test_scoring_dag_runs_the_pipeline(
                 "test",
                 SCORING_DAG,
                 "--conf",
-                json.dumps(FAST_SCORING_RUN_CONF),
+                json.dumps(conf),
             ],
-            cwd=airflow_env["AIRFLOW_HOME"],  # not the project: cwd must not matter
-            env={**airflow_env, "IA_PORTFOLIO_PROJECT_PATH": str(project)},
+            cwd=env["AIRFLOW_HOME"],  # not the project: the cwd must not matter
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             timeout=1800,
             check=False,
         )
-    output = log_file.read_text()
-    assert result.returncode == 0, _tail(output)
+    return result.returncode, log_file.read_text()
+
+
+def test_a_failing_kedro_run_fails_the_dag_run(
+    airflow_venv: Path,
+    airflow_env: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    env = {**airflow_env, "IA_PORTFOLIO_KEDRO_PYTHON": shutil.which("false") or "false"}
+    log_file = tmp_path_factory.mktemp("logs") / "dags_test_failing.log"
+    returncode, output = _dags_test(airflow_venv, env, log_file, {})
+    assert returncode != 0, _tail(output)
+    assert "Kedro exited with code 1" in output, _tail(output)
+
+
+def test_scoring_dag_runs_the_pipeline(
+    airflow_venv: Path,
+    airflow_env: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """``airflow dags test``, with a project copy so that outputs are checkable."""
+    project = copy_project(tmp_path_factory.mktemp("project"))
+    env = {**airflow_env, "IA_PORTFOLIO_PROJECT_PATH": str(project)}
+    log_file = tmp_path_factory.mktemp("logs") / "dags_test.log"
+    returncode, output = _dags_test(airflow_venv, env, log_file, FAST_SCORING_RUN_CONF)
+    assert returncode == 0, _tail(output)
     assert "state=success" in output, _tail(output)
     assert f"Running in {project}:" in output
 

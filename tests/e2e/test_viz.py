@@ -385,3 +385,9 @@ def test_viz_build_includes_dataset_previews(scored_site: Path) -> None:
         png = base64.b64decode(plot["preview"])
         assert png == Path(plot["filepath"]).read_bytes(), name
         assert png.startswith(PNG_SIGNATURE), name
+
+    # MarkdownDataset: the model card rendered to HTML, its tables included.
+    card = metadata("scoring.model_card")
+    assert card["preview_type"] == "HTMLPreview"
+    assert "<h1>Model card: credit default scoring</h1>" in card["preview"]
+    assert "<table>" in card["preview"]

@@ -2,5 +2,6 @@
 
 from ia_portfolio.datasets.generated import GeneratedDataset
 from ia_portfolio.datasets.packaged import RDatasetsDataset
+from ia_portfolio.datasets.reports import MarkdownDataset
 
-__all__ = ["GeneratedDataset", "RDatasetsDataset"]
+__all__ = ["GeneratedDataset", "MarkdownDataset", "RDatasetsDataset"]
