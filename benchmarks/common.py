@@ -194,28 +194,46 @@ def tree_rss_bytes(pid: int) -> int:
     return sum(rss_bytes(p) for p in [pid, *descendants(pid)])
 
 
-class TreeMemorySampler(threading.Thread):
-    """Samples the summed RSS of a process's descendants until stopped."""
+class RunSampler(threading.Thread):
+    """Samples the summed RSS of a process's descendants (every ``interval_s``)
+    and the 1-minute load average (every ``load_interval_s``) until stopped."""
 
-    def __init__(self, pid: int, interval_s: float = 0.2) -> None:
+    def __init__(
+        self, pid: int, interval_s: float = 0.2, load_interval_s: float = 5.0
+    ) -> None:
         super().__init__(daemon=True)
         self.pid = pid
         self.interval_s = interval_s
+        self.load_interval_s = load_interval_s
         self.peak_bytes = 0
         self.peak_processes = 0
+        self.loads: list[float] = []
         self._stop_event = threading.Event()
 
     def run(self) -> None:
+        next_load = time.monotonic()
         while not self._stop_event.is_set():
             pids = descendants(self.pid)
             total = sum(rss_bytes(p) for p in pids)
             if total > self.peak_bytes:
                 self.peak_bytes, self.peak_processes = total, len(pids)
+            if time.monotonic() >= next_load:
+                self.loads.append(os.getloadavg()[0])
+                next_load += self.load_interval_s
             self._stop_event.wait(self.interval_s)
 
     def stop(self) -> None:
         self._stop_event.set()
         self.join()
+
+    def load_summary(self) -> dict[str, float | None]:
+        """Mean and maximum of the sampled 1-minute load averages."""
+        if not self.loads:
+            return {"mean": None, "max": None}
+        return {
+            "mean": round(sum(self.loads) / len(self.loads), 2),
+            "max": round(max(self.loads), 2),
+        }
 
 
 @dataclass
@@ -231,6 +249,8 @@ class MeasuredRun:
     peak_tree_processes: int
     user_cpu_s: float | None
     system_cpu_s: float | None
+    cpu_percent: float | None
+    load_1min_during: dict[str, float | None]
     log_file: Path
 
 
@@ -239,12 +259,13 @@ def _parse_gnu_time(report: str) -> dict[str, float]:
         "Maximum resident set size (kbytes)": "max_rss_kb",
         "User time (seconds)": "user_s",
         "System time (seconds)": "system_s",
+        "Percent of CPU this job got": "cpu_percent",
     }
     values = {}
     for line in report.splitlines():
         label, _, value = line.strip().rpartition(": ")
         if label in keys:
-            values[keys[label]] = float(value)
+            values[keys[label]] = float(value.rstrip("%"))
     return values
 
 
@@ -275,7 +296,7 @@ def run_measured(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        sampler = TreeMemorySampler(process.pid, sample_interval_s)
+        sampler = RunSampler(process.pid, sample_interval_s)
         sampler.start()
         try:
             exit_code: int | None = process.wait(timeout=timeout_s)
@@ -284,6 +305,9 @@ def run_measured(
             logger.error("Timed out after %.0f s: stopping it.", timeout_s)
             stop_process_group(process)
             exit_code = process.returncode
+        except BaseException:  # e.g. Ctrl-C: leave no run behind
+            stop_process_group(process)
+            raise
         finally:
             wall = time.perf_counter() - start
             sampler.stop()
@@ -299,6 +323,8 @@ def run_measured(
         peak_tree_processes=sampler.peak_processes,
         user_cpu_s=gnu.get("user_s"),
         system_cpu_s=gnu.get("system_s"),
+        cpu_percent=gnu.get("cpu_percent"),
+        load_1min_during=sampler.load_summary(),
         log_file=log_file,
     )
 

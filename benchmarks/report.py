@@ -32,6 +32,12 @@ def _optional(value: Any, template: str) -> str:
     return "—" if value is None else template.format(value)
 
 
+def _load_cell(run: dict[str, Any]) -> str:
+    during = (run.get("load_1min_during") or {}).get("mean")
+    before = run["load_average_before"]["1min"]
+    return f"{before} / {_optional(during, '{:.2f}')}"
+
+
 def scale_rows(result: dict[str, Any]) -> list[list[str]]:
     """One table row per size of the ``scale`` benchmark."""
     rows = []
@@ -48,7 +54,8 @@ def scale_rows(result: dict[str, Any]) -> list[list[str]]:
                 _optional(run.get("test_roc_auc"), "{:.4f}"),
                 run.get("chosen_model", "—"),
                 "ok" if run["exit_code"] == 0 else f"exit {run['exit_code']}",
-                f"{run['load_average_before']['1min']}",
+                _load_cell(run),
+                _optional(run.get("cpu_percent"), "{:.0f} %"),
                 slowest,
             ]
         )
@@ -89,7 +96,8 @@ SCALE_HEADER = [
     "test ROC AUC",
     "chosen",
     "status",
-    "load 1-min",
+    "load 1-min before / mean during",
+    "CPU",
     "slowest nodes",
 ]
 SERVING_HEADER = [
@@ -117,7 +125,9 @@ def _scale_section(result: dict[str, Any]) -> list[str]:
         f"CV {params['cv']['n_splits']} folds, Optuna {params['tuning']['n_trials']}"
         f" trials / {params['tuning']['timeout_s']} s per candidate. Budget at full "
         "size: 10 min, 8 GB. Peak RSS is the larger of GNU time's maximum RSS of "
-        "one process and the sampled sum over the process tree.",
+        "one process and the sampled sum over the process tree. The load during a "
+        "run includes the run itself (about 1-2 on this machine); CPU is GNU time's "
+        "share of one core the run got.",
         "",
         _machine_line(result),
         "",

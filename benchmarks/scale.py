@@ -183,6 +183,8 @@ def run_size(n_rows: int, config: ScaleConfig, workdir: Path) -> dict[str, Any]:
         "load_check": load_check,
         "load_average_before": load_before,
         "load_average_after": load_average(),
+        "load_1min_during": run.load_1min_during,
+        "cpu_percent": run.cpu_percent,
         "exit_code": run.exit_code,
         "timed_out": run.timed_out,
         "wall_s": run.wall_s,

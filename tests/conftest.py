@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import mlflow
 import pytest
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
@@ -43,10 +44,16 @@ def run_pipeline(
 ) -> None:
     """``kedro run --pipeline=<pipeline>`` in ``project``, in this process."""
     bootstrap_project(project)
-    with KedroSession.create(
-        project_path=project, env=env, runtime_params=runtime_params
-    ) as session:
-        session.run(pipeline_names=[pipeline])
+    try:
+        with KedroSession.create(
+            project_path=project, env=env, runtime_params=runtime_params
+        ) as session:
+            session.run(pipeline_names=[pipeline])
+    finally:
+        # kedro-mlflow finishes its run in the store but can leave it on MLflow's
+        # in-process stack; a second session in the same process would reuse it.
+        while mlflow.active_run():
+            mlflow.end_run()
 
 
 @pytest.fixture(scope="session")

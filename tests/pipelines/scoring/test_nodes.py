@@ -119,6 +119,17 @@ def test_tuned_model_beats_the_dummy_and_is_chosen(cv_results):
     )
 
 
+def test_out_of_fold_probabilities_are_calibrated(cv_results):
+    # Class weights inflate raw scores; after Platt scaling the mean probability
+    # matches the observed default rate and the cost-optimal threshold sits near
+    # the Bayes threshold FP / (FP + FN) = 1/11.
+    result = cv_results["logistic_regression"]
+    assert result["oof_proba"].mean() == pytest.approx(
+        result["labels"].mean(), abs=0.02
+    )
+    assert 0.03 < result["metrics"]["threshold"] < 0.3
+
+
 def test_refit_model_predicts_explains_and_tests(split, cv_results):
     x_train, x_test, y_train, y_test = split
     model = nodes.refit_model(
@@ -127,6 +138,9 @@ def test_refit_model_predicts_explains_and_tests(split, cv_results):
     metrics, predictions = nodes.evaluate_on_test(model, x_test, y_test, COST)
     assert metrics["roc_auc"] > 0.7
     assert set(predictions["decision"]) <= {"grant", "refuse"}
+    # The estimator registered in MLflow computes the same probabilities.
+    registered = nodes.registry_model(model).predict_proba(x_test)[:, 1]
+    np.testing.assert_allclose(registered, predictions["probability"])
     # Contributions are per raw field, derived features included.
     contributions = model.contributions(x_test.head(3))
     assert "loan_to_income" in contributions.columns

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import shap
 from lightgbm import LGBMClassifier
-from sklearn.base import BaseEstimator, TransformerMixin
+from scipy.special import expit, logit
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.dummy import DummyClassifier
 from sklearn.impute import SimpleImputer
@@ -149,6 +150,46 @@ def build_pipeline(
     return pipeline.set_output(transform="pandas")
 
 
+def fit_sigmoid_calibration(
+    labels: np.ndarray, proba: np.ndarray
+) -> tuple[float, float]:
+    """Platt scaling: ``(slope, intercept)`` of a logistic fit of the labels on the
+    model's log-odds. Class weights and resampling distort probabilities; this maps
+    them back to observed default rates without changing the ranking."""
+    log_odds = logit(np.clip(proba, 1e-6, 1 - 1e-6)).reshape(-1, 1)
+    fit = LogisticRegression(C=1e6).fit(log_odds, labels)
+    return float(fit.coef_[0, 0]), float(fit.intercept_[0])
+
+
+def calibrate(proba: np.ndarray, calibration: tuple[float, float]) -> np.ndarray:
+    """Apply a Platt calibration ``(slope, intercept)`` to probabilities."""
+    slope, intercept = calibration
+    return expit(slope * logit(np.clip(proba, 1e-6, 1 - 1e-6)) + intercept)
+
+
+class CalibratedPipeline(ClassifierMixin, BaseEstimator):
+    """A fitted pipeline whose probabilities go through a Platt calibration; the
+    object registered in MLflow, so its ``predict_proba`` matches the API."""
+
+    def __init__(self, pipeline: Pipeline, calibration: tuple[float, float]) -> None:
+        self.pipeline = pipeline
+        self.calibration = calibration
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return self.pipeline.classes_
+
+    def fit(self, X: pd.DataFrame, y: Any) -> CalibratedPipeline:  # noqa: N803
+        raise NotImplementedError("Fitted by the scoring pipeline, not refitted.")
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:  # noqa: N803
+        positive = calibrate(self.pipeline.predict_proba(X)[:, 1], self.calibration)
+        return np.column_stack([1 - positive, positive])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:  # noqa: N803
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)  # noqa: PLR2004
+
+
 def raw_field_of(feature: str, raw_fields: list[str]) -> str:
     """The raw field a model feature comes from (longest matching name prefix)."""
     feature = feature.removeprefix("missingindicator_")
@@ -162,7 +203,9 @@ class CreditScoringModel:
 
     Attributes:
         name: candidate name, e.g. ``lightgbm``.
-        pipeline: fitted sklearn pipeline from raw fields to probability of default.
+        pipeline: fitted sklearn pipeline from raw fields to the classifier's score.
+        calibration: Platt ``(slope, intercept)`` turning that score into a
+            probability of default.
         threshold: probability at or above which the applicant is refused.
         field_kinds: raw input fields and their kind (``numeric``/``categorical``).
         background: a sample of transformed training rows for the explainer.
@@ -170,6 +213,7 @@ class CreditScoringModel:
 
     name: str
     pipeline: Pipeline
+    calibration: tuple[float, float]
     threshold: float
     field_kinds: dict[str, str]
     background: pd.DataFrame
@@ -177,7 +221,11 @@ class CreditScoringModel:
 
     def predict_proba(self, applicants: pd.DataFrame) -> np.ndarray:
         """Probability of default for each applicant."""
-        return self.pipeline.predict_proba(self._as_frame(applicants))[:, 1]
+        return self.as_estimator().predict_proba(self._as_frame(applicants))[:, 1]
+
+    def as_estimator(self) -> CalibratedPipeline:
+        """Raw fields -> calibrated probabilities, as one sklearn estimator."""
+        return CalibratedPipeline(self.pipeline, self.calibration)
 
     def decide(self, probabilities: np.ndarray) -> np.ndarray:
         """``refuse`` where the probability reaches the threshold, else ``grant``."""

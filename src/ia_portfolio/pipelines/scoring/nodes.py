@@ -16,7 +16,6 @@ from sklearn.model_selection import (
     cross_val_score,
     train_test_split,
 )
-from sklearn.pipeline import Pipeline
 
 from ia_portfolio.evaluation import (
     best_threshold,
@@ -25,10 +24,13 @@ from ia_portfolio.evaluation import (
     trivial_policy_costs,
 )
 from ia_portfolio.pipelines.scoring.model import (
+    CalibratedPipeline,
     CreditScoringModel,
     build_pipeline,
+    calibrate,
     coerce_fields,
     field_kinds_of,
+    fit_sigmoid_calibration,
 )
 from ia_portfolio.reporting import new_figure
 
@@ -170,13 +172,16 @@ def cross_validate_candidate(
     cost: dict[str, float],
     seed: int,
 ) -> dict[str, Any]:
-    """Out-of-fold probabilities of the tuned candidate, the threshold that
-    minimises their business cost, and the cross-validated metrics at it."""
+    """Out-of-fold probabilities of the tuned candidate (Platt-calibrated on those
+    same out-of-fold scores), the threshold that minimises their business cost, and
+    the cross-validated metrics at it."""
     params = {**candidate.get("fixed", {}), **study.best_params}
     pipeline = build_pipeline(candidate["kind"], params, data, seed)
     proba = cross_val_predict(
         pipeline, x_train, y_train, cv=_folds(cv), method="predict_proba"
     )[:, 1]
+    calibration = fit_sigmoid_calibration(y_train.to_numpy(), proba)
+    proba = calibrate(proba, calibration)
     threshold = best_threshold(
         y_train, proba, cost["false_negative"], cost["false_positive"]
     )
@@ -187,6 +192,7 @@ def cross_validate_candidate(
     return {
         "kind": candidate["kind"],
         "params": params,
+        "calibration": calibration,
         "metrics": metrics,
         "oof_proba": proba,
         "labels": y_train.to_numpy(),
@@ -227,6 +233,7 @@ def refit_model(
     return CreditScoringModel(
         name=chosen,
         pipeline=pipeline,
+        calibration=result["calibration"],
         threshold=result["metrics"]["threshold"],
         field_kinds=field_kinds_of(x_train),
         background=background,
@@ -444,18 +451,26 @@ def explain_applicants(
                     **reason,
                 }
             )
-        labels = [f"{r['field']} = {r['value']}" for r in applicant_reasons][::-1]
-        values = [r["contribution"] for r in applicant_reasons][::-1]
+        labels = [f"{r['field']} = {_short(r['value'])}" for r in applicant_reasons]
+        values = [r["contribution"] for r in applicant_reasons]
         colors = ["tab:red" if v > 0 else "tab:green" for v in values]
-        axes.barh(labels, values, color=colors)
+        axes.barh(labels[::-1], values[::-1], color=colors[::-1])
         axes.axvline(0, color="black", linewidth=0.8)
         axes.set_title(
-            f"Applicant {pick['applicant']}: probability of default "
-            f"{pick['probability']:.1%} -> {pick['decision']} "
-            "(red raises risk, green lowers it)"
+            f"Applicant {pick['applicant']}: {pick['probability']:.1%} risk of "
+            f"default -> {pick['decision']}",
+            loc="left",
         )
         axes.set_xlabel("Contribution to the default score (log-odds)")
+    figure.suptitle(
+        "Why these decisions? Top reasons per applicant "
+        "(red raises the risk of default, green lowers it)"
+    )
     return pd.DataFrame(rows), figure
+
+
+def _short(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def write_model_card(
@@ -502,7 +517,10 @@ fitted inside the training folds and class weights searched for the imbalance.
 Candidates are ranked by cross-validated business cost at the threshold that
 minimises it on out-of-fold predictions (candidate costs are summed over all
 {n_train} training applicants); the winner is refitted on the training split and
-evaluated once on the held-out split with that threshold.
+evaluated once on the held-out split with that threshold. Probabilities are
+Platt-calibrated on the out-of-fold scores (class weights inflate raw scores), so
+they match observed default rates; with calibrated probabilities the cost-optimal
+threshold is close to {cost["false_positive"]:g} / ({cost["false_positive"]:g} + {cost["false_negative"]:g}) = {cost["false_positive"] / (cost["false_positive"] + cost["false_negative"]):.3f}.
 
 ## Chosen model: `{metrics["chosen_model"]}`
 | held-out test | value |
@@ -530,6 +548,7 @@ evaluated once on the held-out split with that threshold.
 """
 
 
-def registry_model(model: CreditScoringModel) -> Pipeline:
-    """The sklearn pipeline to log and register in MLflow (predicts probabilities)."""
-    return model.pipeline
+def registry_model(model: CreditScoringModel) -> CalibratedPipeline:
+    """The estimator to log and register in MLflow: raw fields in, calibrated
+    probabilities out, exactly as the API computes them."""
+    return model.as_estimator()
