@@ -163,3 +163,17 @@ def test_build_metrics_shape(split, cv_results):
     assert set(report["candidates"]) == {"dummy", "logistic_regression"}
     assert report["trivial_policies"]["grant_all"] == 10 * y_test.sum()
     assert mlflow_metrics["test_roc_auc"]["value"] == test_metrics["roc_auc"]
+
+
+def test_tuning_can_run_on_a_stratified_sample(split, caplog):
+    x_train, _, y_train, _ = split
+    candidate = {
+        "kind": "logistic_regression",
+        "search_space": {"C": {"type": "float", "low": 0.1, "high": 1.0}},
+    }
+    tuning = {"n_trials": 2, "timeout_s": 30, "seed": 0, "max_rows": 150}
+    with caplog.at_level("INFO"):
+        study = nodes.tune_candidate(x_train, y_train, candidate, DATA, CV, tuning)
+    assert "stratified sample of 150 applicants" in caplog.text
+    assert len(study.trials) == 2
+    assert 0.5 < study.best_value <= 1

@@ -129,9 +129,21 @@ def tune_candidate(
     """Optuna search of a candidate's hyperparameters, maximising CV ROC AUC.
 
     Preprocessing is part of the evaluated pipeline, so it is fitted inside each
-    training fold only.
+    training fold only. On large tables the search may run on a stratified sample
+    of ``tuning.max_rows`` applicants; the chosen values are then cross-validated
+    and refitted on the whole training split.
     """
     search_space = candidate.get("search_space") or {}
+    max_rows = tuning.get("max_rows")
+    if max_rows and len(x_train) > max_rows:
+        x_train, _, y_train, _ = train_test_split(
+            x_train,
+            y_train,
+            train_size=max_rows,
+            stratify=y_train,
+            random_state=tuning["seed"],
+        )
+        logger.info("Tuning on a stratified sample of %d applicants.", max_rows)
 
     def objective(trial: optuna.Trial) -> float:
         params = {**candidate.get("fixed", {}), **suggest_params(trial, search_space)}
