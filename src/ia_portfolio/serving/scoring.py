@@ -54,14 +54,9 @@ def scoring_router(artifacts: CatalogArtifacts, top_k: int = 5) -> APIRouter:
         """Score one applicant from raw fields (missing fields count as unknown)."""
         if model is None:
             raise HTTPException(503, f"The scoring model is not trained: {TRAIN_HINT}.")
-        frame = pd.DataFrame([applicant.model_dump()])
-        probability = float(model.predict_proba(frame)[0])
+        [assessment] = model.assess(pd.DataFrame([applicant.model_dump()]), top_k)
         return ScoringResponse(
-            probability_of_default=probability,
-            decision=str(model.decide([probability])[0]),
-            threshold=model.threshold,
-            model=model.name,
-            reasons=model.reasons(frame, top_k=top_k)[0],
+            **assessment, threshold=model.threshold, model=model.name
         )
 
     @router.get("/schema")

@@ -218,6 +218,7 @@ class CreditScoringModel:
     field_kinds: dict[str, str]
     background: pd.DataFrame
     _explainer: Any = field(default=None, repr=False, compare=False)
+    _field_map: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     def predict_proba(self, applicants: pd.DataFrame) -> np.ndarray:
         """Probability of default for each applicant."""
@@ -231,44 +232,67 @@ class CreditScoringModel:
         """``refuse`` where the probability reaches the threshold, else ``grant``."""
         return np.where(np.asarray(probabilities) >= self.threshold, "refuse", "grant")
 
+    def assess(self, applicants: pd.DataFrame, top_k: int = 5) -> list[dict]:
+        """Probability of default, decision and top reasons of each applicant, with
+        one pass through the preprocessing (what the API serves)."""
+        features = self.pipeline.named_steps["features"].transform(
+            self._as_frame(applicants)
+        )
+        transformed = self.pipeline.named_steps["preprocess"].transform(features)
+        score = self.pipeline.named_steps["classifier"].predict_proba(transformed)[:, 1]
+        probabilities = calibrate(score, self.calibration)
+        contributions = self._field_contributions(transformed, features.columns)
+        return [
+            {
+                "probability_of_default": float(probability),
+                "decision": str(decision),
+                "reasons": _top_reasons(
+                    dict(zip(contributions.columns, row, strict=True)),
+                    features.iloc[i],
+                    top_k,
+                ),
+            }
+            for i, (probability, decision, row) in enumerate(
+                zip(
+                    probabilities,
+                    self.decide(probabilities),
+                    contributions.to_numpy(),
+                    strict=True,
+                )
+            )
+        ]
+
     def contributions(self, applicants: pd.DataFrame) -> pd.DataFrame:
         """SHAP contributions to the default score (log-odds for LightGBM and
         logistic regression), summed per raw field."""
-        applicants = self._as_frame(applicants)
-        transformed = self.pipeline[:-1].transform(applicants)
+        features = self.pipeline.named_steps["features"].transform(
+            self._as_frame(applicants)
+        )
+        transformed = self.pipeline.named_steps["preprocess"].transform(features)
+        return self._field_contributions(transformed, features.columns).set_axis(
+            applicants.index
+        )
+
+    def reasons(self, applicants: pd.DataFrame, top_k: int = 5) -> list[list[dict]]:
+        """The ``top_k`` fields that moved each applicant's score the most."""
+        return [a["reasons"] for a in self.assess(applicants, top_k)]
+
+    def _field_contributions(
+        self, transformed: pd.DataFrame, fields: pd.Index
+    ) -> pd.DataFrame:
         explainer = self._get_explainer()
         if explainer is None:
             values = np.zeros(transformed.shape, dtype=float)
         else:
-            values = np.asarray(explainer(transformed).values, dtype=float)
+            values = np.asarray(explainer.shap_values(transformed), dtype=float)
             if values.ndim == 3:  # noqa: PLR2004 - per-class output: keep "default"
                 values = values[:, :, 1]
-        per_feature = pd.DataFrame(
-            values, columns=transformed.columns, index=applicants.index
+        if self._field_map is None:
+            groups = [raw_field_of(c, list(fields)) for c in transformed.columns]
+            self._field_map = pd.get_dummies(pd.Series(groups), dtype=float)
+        return pd.DataFrame(
+            values @ self._field_map.to_numpy(), columns=self._field_map.columns
         )
-        fields = list(self.pipeline[0].get_feature_names_out())
-        groups = [raw_field_of(c, fields) for c in per_feature.columns]
-        return per_feature.T.groupby(groups, sort=False).sum().T
-
-    def reasons(self, applicants: pd.DataFrame, top_k: int = 5) -> list[list[dict]]:
-        """The ``top_k`` fields that moved each applicant's score the most."""
-        contributions = self.contributions(applicants)
-        features = self.pipeline[0].transform(self._as_frame(applicants))
-        result = []
-        for index, row in contributions.iterrows():
-            top = row.reindex(row.abs().sort_values(ascending=False).index)[:top_k]
-            result.append(
-                [
-                    {
-                        "field": name,
-                        "value": _json_value(features.at[index, name]),
-                        "contribution": round(float(value), 4),
-                        "effect": "raises risk" if value > 0 else "lowers risk",
-                    }
-                    for name, value in top.items()
-                ]
-            )
-        return result
 
     def _as_frame(self, applicants: pd.DataFrame) -> pd.DataFrame:
         return coerce_fields(applicants, self.field_kinds)
@@ -285,7 +309,25 @@ class CreditScoringModel:
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_explainer"] = None  # rebuilt on demand, cheaper than pickling it
+        state["_field_map"] = None
         return state
+
+
+def _top_reasons(
+    contributions: dict[str, float], features: pd.Series, top_k: int
+) -> list[dict]:
+    """The ``top_k`` largest contributions by raw field, with the applicant's value
+    of each field."""
+    ranked = sorted(contributions.items(), key=lambda kv: -abs(kv[1]))
+    return [
+        {
+            "field": name,
+            "value": _json_value(features[name]),
+            "contribution": round(float(value), 4),
+            "effect": "raises risk" if value > 0 else "lowers risk",
+        }
+        for name, value in ranked[:top_k]
+    ]
 
 
 def _json_value(value: Any) -> Any:
