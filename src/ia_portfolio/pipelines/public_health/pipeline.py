@@ -1,0 +1,233 @@
+"""The ``public_health`` pipeline: clean Open Food Facts step by step, then
+describe, project and compare the cleaned products."""
+
+from kedro.pipeline import Node, Pipeline
+
+from ia_portfolio.pipelines.public_health import nodes, plots
+
+# (function, rule parameters, step name): each step reads the previous output.
+CLEANING_STEPS = (
+    (nodes.select_columns, ["params:columns"], "selected"),
+    (nodes.filter_country, ["params:country"], "country_products"),
+    (nodes.normalise_groups, ["params:groups"], "grouped"),
+    (nodes.set_impossible_values_missing, ["params:bounds"], "bounded"),
+    (nodes.resolve_part_whole_conflicts, ["params:parts"], "consistent"),
+    (nodes.drop_macro_sum_violations, ["params:macro_sum"], "summed"),
+    (nodes.drop_unusable_rows, ["params:usable", "params:groups.column"], "usable"),
+    (nodes.drop_duplicate_products, ["params:duplicates"], "deduplicated"),
+    (nodes.drop_sparse_columns, ["params:sparse_columns"], "dense"),
+)
+
+
+def _cleaning_nodes() -> list[Node]:
+    steps, previous = [], "raw_products"
+    for function, rule_inputs, output in CLEANING_STEPS:
+        steps.append(
+            Node(
+                function,
+                inputs=[previous, *rule_inputs],
+                outputs=[output, f"report_{function.__name__}"],
+                name=function.__name__,
+            )
+        )
+        previous = output
+    steps.append(
+        Node(
+            nodes.impute_missing_values,
+            inputs=[
+                previous,
+                "params:imputation",
+                "params:groups.column",
+                "params:bounds",
+                "params:seed",
+            ],
+            outputs=[
+                "cleaned_products",
+                "imputed_cells",
+                "imputation_report",
+                "report_impute_missing_values",
+            ],
+            name="impute_missing_values",
+        )
+    )
+    steps.append(
+        Node(
+            nodes.check_imputation,
+            inputs=[
+                previous,
+                "params:imputation",
+                "params:groups.column",
+                "params:bounds",
+                "params:seed",
+            ],
+            outputs="imputation_check",
+            name="check_imputation",
+        )
+    )
+    reports = [f"report_{f.__name__}" for f, _, _ in CLEANING_STEPS]
+    steps.append(
+        Node(
+            nodes.build_cleaning_report,
+            inputs=[*reports, "report_impute_missing_values"],
+            outputs="cleaning_report",
+            name="build_cleaning_report",
+        )
+    )
+    return steps
+
+
+def _plot(function, inputs: dict[str, str], output: str) -> Node:
+    return Node(
+        function,
+        inputs={**inputs, "data_label": "params:analysis.data_label"},
+        outputs=output,
+        name=output,
+    )
+
+
+def _analysis_nodes() -> list[Node]:
+    variables = "params:analysis.variables"
+    group = "params:groups.column"
+    canonical = "params:groups.canonical"
+    return [
+        Node(
+            nodes.describe_columns,
+            inputs="cleaned_products",
+            outputs="column_statistics",
+            name="describe_columns",
+        ),
+        Node(
+            nodes.summarise_outliers,
+            inputs=["cleaned_products", "params:analysis.outlier_rules", group],
+            outputs="outlier_summary",
+            name="summarise_outliers",
+        ),
+        Node(
+            nodes.compute_pca,
+            inputs=["cleaned_products", "params:analysis", group, "params:seed"],
+            outputs=["pca_variance", "pca_loadings", "pca_projection"],
+            name="compute_pca",
+        ),
+        Node(
+            nodes.anova_by_group,
+            inputs=["cleaned_products", "imputed_cells", "params:analysis", group],
+            outputs=["anova_table", "group_profiles"],
+            name="anova_by_group",
+        ),
+        _plot(
+            plots.plot_missing_values,
+            {"before": "country_products", "after": "cleaned_products"},
+            "missing_values_plot",
+        ),
+        _plot(
+            plots.plot_distributions,
+            {
+                "cleaned": "cleaned_products",
+                "imputed_cells": "imputed_cells",
+                "variables": variables,
+            },
+            "distributions_plot",
+        ),
+        _plot(
+            plots.plot_group_counts,
+            {
+                "cleaned": "cleaned_products",
+                "group_column": group,
+                "grade_column": "params:analysis.grade_column",
+                "canonical": canonical,
+            },
+            "group_counts_plot",
+        ),
+        _plot(
+            plots.plot_nutrients_by_group,
+            {
+                "cleaned": "cleaned_products",
+                "variables": variables,
+                "group_column": group,
+                "canonical": canonical,
+            },
+            "nutrients_by_group_plot",
+        ),
+        _plot(
+            plots.plot_correlations,
+            {"cleaned": "cleaned_products", "variables": variables},
+            "correlation_plot",
+        ),
+        _plot(
+            plots.plot_hexbins,
+            {
+                "cleaned": "cleaned_products",
+                "pairs": "params:analysis.hexbin_pairs",
+                "variables": variables,
+            },
+            "hexbin_plot",
+        ),
+        _plot(plots.plot_scree, {"pca_variance": "pca_variance"}, "pca_scree_plot"),
+        _plot(
+            plots.plot_correlation_circle,
+            {
+                "pca_loadings": "pca_loadings",
+                "pca_variance": "pca_variance",
+                "variables": variables,
+            },
+            "pca_correlation_circle",
+        ),
+        _plot(
+            plots.plot_pca_projection,
+            {
+                "pca_projection": "pca_projection",
+                "pca_variance": "pca_variance",
+                "group_column": group,
+                "canonical": canonical,
+            },
+            "pca_projection_plot",
+        ),
+        _plot(
+            plots.plot_anova_effect_sizes,
+            {"anova_table": "anova_table", "variables": variables},
+            "anova_effect_sizes_plot",
+        ),
+        _plot(
+            plots.nutrient_explorer,
+            {
+                "cleaned": "cleaned_products",
+                "variables": variables,
+                "group_column": group,
+                "canonical": canonical,
+                "sample_size": "params:analysis.interactive_sample_size",
+                "seed": "params:seed",
+            },
+            "nutrient_explorer",
+        ),
+        Node(
+            nodes.build_metrics,
+            inputs=["cleaning_report", "pca_variance", "anova_table"],
+            outputs="mlflow_metrics",
+            name="build_metrics",
+        ),
+        Node(
+            nodes.write_synthesis,
+            inputs={
+                "cleaning_report": "cleaning_report",
+                "imputation_report": "imputation_report",
+                "imputation_check": "imputation_check",
+                "outlier_summary": "outlier_summary",
+                "pca_variance": "pca_variance",
+                "pca_loadings": "pca_loadings",
+                "pca_projection": "pca_projection",
+                "anova_table": "anova_table",
+                "group_means": "group_profiles",
+                "group_column": group,
+                "analysis": "params:analysis",
+            },
+            outputs="synthesis",
+            name="write_synthesis",
+        ),
+    ]
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    """Raw Open Food Facts products -> cleaned table, cleaning report, plots,
+    PCA and ANOVA tables, and a markdown synthesis."""
+    template = Pipeline([*_cleaning_nodes(), *_analysis_nodes()])
+    return Pipeline(template, namespace="public_health")

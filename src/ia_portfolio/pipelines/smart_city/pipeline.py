@@ -1,0 +1,178 @@
+"""The ``smart_city`` pipeline: describe, check, clean and plan the maintenance of
+a tree inventory."""
+
+from kedro.pipeline import Node, Pipeline
+
+from ia_portfolio.pipelines.smart_city import nodes, plots, report
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    """Raw tree inventory -> statistics, outliers, cleaned inventory, maintenance
+    view, plots and report."""
+    template = Pipeline(
+        [
+            Node(
+                nodes.harmonise_names,
+                inputs=["raw_trees", "params:names"],
+                outputs=["named_trees", "name_variants"],
+                name="harmonise_names",
+            ),
+            Node(
+                nodes.detect_outliers,
+                inputs=[
+                    "named_trees",
+                    "params:columns",
+                    "params:missing_codes",
+                    "params:outliers",
+                ],
+                outputs=["outlier_flags", "outliers", "outlier_summary"],
+                name="detect_outliers",
+            ),
+            Node(
+                nodes.clean_inventory,
+                inputs=[
+                    "named_trees",
+                    "outlier_flags",
+                    "params:columns",
+                    "params:missing_codes",
+                    "params:areas",
+                    "params:stages",
+                ],
+                outputs=["cleaned_trees", "cleaning_log"],
+                name="clean_inventory",
+            ),
+            Node(
+                nodes.estimate_stages,
+                inputs=[
+                    "cleaned_trees",
+                    "params:columns",
+                    "params:stages",
+                    "params:stage_estimate",
+                ],
+                outputs=["trees_clean", "stage_estimate"],
+                name="estimate_stages",
+            ),
+            Node(
+                nodes.describe_columns,
+                inputs=["raw_trees", "trees_clean"],
+                outputs="column_statistics",
+                name="describe_columns",
+            ),
+            Node(
+                nodes.build_maintenance_view,
+                inputs=[
+                    "trees_clean",
+                    "params:columns",
+                    "params:areas",
+                    "params:maintenance",
+                ],
+                outputs=["maintenance_by_area_stage", "inspection_list"],
+                name="build_maintenance_view",
+            ),
+            Node(
+                plots.plot_missing_values,
+                inputs=[
+                    "raw_trees",
+                    "params:columns",
+                    "params:missing_codes",
+                    "params:source",
+                ],
+                outputs="missing_values",
+                name="plot_missing_values",
+            ),
+            Node(
+                plots.plot_distributions,
+                inputs=[
+                    "raw_trees",
+                    "trees_clean",
+                    "params:columns",
+                    "params:stages",
+                    "params:outliers",
+                    "params:source",
+                ],
+                outputs="distributions",
+                name="plot_distributions",
+            ),
+            Node(
+                plots.plot_height_vs_girth,
+                inputs=[
+                    "trees_clean",
+                    "params:columns",
+                    "params:stages",
+                    "params:source",
+                ],
+                outputs="height_vs_circumference",
+                name="plot_height_vs_circumference",
+            ),
+            Node(
+                plots.plot_tree_map,
+                inputs=[
+                    "trees_clean",
+                    "params:columns",
+                    "params:areas",
+                    "params:plots",
+                    "params:source",
+                ],
+                outputs="tree_map",
+                name="plot_tree_map",
+            ),
+            Node(
+                plots.interactive_tree_map,
+                inputs=[
+                    "trees_clean",
+                    "params:columns",
+                    "params:areas",
+                    "params:plots",
+                    "params:source",
+                ],
+                outputs="tree_map_interactive",
+                name="interactive_tree_map",
+            ),
+            Node(
+                plots.plot_maintenance,
+                inputs=[
+                    "maintenance_by_area_stage",
+                    "params:columns",
+                    "params:areas",
+                    "params:stages",
+                    "params:source",
+                ],
+                outputs=["maintenance_plot", "maintenance_interactive"],
+                name="plot_maintenance",
+            ),
+            Node(
+                report.build_metrics,
+                inputs=[
+                    "raw_trees",
+                    "trees_clean",
+                    "name_variants",
+                    "outlier_summary",
+                    "stage_estimate",
+                    "maintenance_by_area_stage",
+                    "params:columns",
+                    "params:missing_codes",
+                    "params:source",
+                ],
+                outputs=["summary", "mlflow_metrics"],
+                name="build_metrics",
+            ),
+            Node(
+                report.write_report,
+                inputs=[
+                    "summary",
+                    "column_statistics",
+                    "outlier_summary",
+                    "name_variants",
+                    "cleaning_log",
+                    "stage_estimate",
+                    "maintenance_by_area_stage",
+                    "params:columns",
+                    "params:areas",
+                    "params:outliers",
+                ],
+                outputs="report",
+                name="write_report",
+            ),
+        ]
+    )
+    return Pipeline(template, namespace="smart_city")
