@@ -1,4 +1,4 @@
-"""``python -m benchmarks [all|scale|serving] [options]``.
+"""``python -m benchmarks [all|scale|serving|text_analytics] [options]``.
 
 Runs the chosen benchmarks, writes ``benchmarks/results/<name>.json`` and
 ``benchmarks/results/README.md``, and prints a summary table.
@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import report, scale, serving
+from benchmarks import report, scale, serving, text_analytics
 from benchmarks.common import RESULTS_DIR
 
 logger = logging.getLogger("benchmarks")
@@ -23,10 +23,14 @@ logger = logging.getLogger("benchmarks")
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(
-        prog="python -m benchmarks", description=__doc__.splitlines()[0]
+        prog="python -m benchmarks",
+        description="Speed and memory benchmarks; figures go to benchmarks/results/.",
     )
     parser.add_argument(
-        "benchmark", nargs="?", default="all", choices=["all", "scale", "serving"]
+        "benchmark",
+        nargs="?",
+        default="all",
+        choices=["all", "scale", "serving", "text_analytics"],
     )
     parser.add_argument(
         "--sizes",
@@ -47,6 +51,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=5,
         help="serving: Optuna trials per candidate when training (default: 5)",
+    )
+    parser.add_argument(
+        "--row",
+        type=int,
+        default=0,
+        help="serving: Lending Club row used as the applicant (default: 0)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=20,
+        help="text_analytics: timed language-detection passes over the corpus",
     )
     parser.add_argument("--connections", type=int, default=4, help="serving: wrk -c")
     parser.add_argument("--threads", type=int, default=1, help="serving: wrk -t")
@@ -111,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.benchmark in ("all", "serving"):
         config = serving.ServingConfig(
             n_trials=args.n_trials,
+            row=args.row,
             connections=args.connections,
             threads=args.threads,
             duration_s=args.duration,
@@ -123,6 +140,15 @@ def main(argv: list[str] | None = None) -> int:
             ok &= serving.run(config, workdir / "serving", args.results_dir)["ok"]
         except Exception:
             logger.exception("The serving benchmark failed.")
+            ok = False
+    if args.benchmark in ("all", "text_analytics"):
+        config = text_analytics.TextAnalyticsConfig(
+            repeats=args.repeats, max_load=args.max_load, max_wait_s=args.max_wait
+        )
+        try:
+            text_analytics.run(config, args.results_dir)
+        except Exception:
+            logger.exception("The text_analytics benchmark failed.")
             ok = False
     readme = report.write_readme(args.results_dir)
     sys.stdout.write("\n" + readme.read_text())

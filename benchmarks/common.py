@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import platform
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,6 +17,8 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from ia_portfolio import sandbox
 
 logger = logging.getLogger(__name__)
 
@@ -42,23 +43,9 @@ PACKAGES = (
 
 
 def copy_project(destination: Path) -> Path:
-    """A copy of the project's configuration with empty data folders.
-
-    The package itself is the installed one, so a ``kedro run`` in the copy writes
-    its ``data/``, ``mlflow.db`` and ``mlruns/`` there and nowhere else. Same
-    behaviour as ``tests.conftest.copy_project``.
-    """
-    destination.mkdir(parents=True, exist_ok=True)
-    shutil.copy(PROJECT_ROOT / "pyproject.toml", destination)
-    shutil.copytree(
-        PROJECT_ROOT / "conf",
-        destination / "conf",
-        ignore=shutil.ignore_patterns("local"),
-    )
-    (destination / "conf" / "local").mkdir()
-    (destination / "src").mkdir()
-    (destination / "data").mkdir()
-    return destination
+    """A copy of this project's configuration with empty data folders (runs in
+    it write their outputs there and nowhere else)."""
+    return sandbox.copy_project(PROJECT_ROOT, destination)
 
 
 def benchmark_env(**extra: str) -> dict[str, str]:
@@ -94,7 +81,8 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def _git_commit() -> str | None:
+def git_commit() -> str | None:
+    """The checked-out commit (the working tree may differ from it)."""
     try:
         result = subprocess.run(
             ["git", "rev-parse", "HEAD"],
@@ -134,7 +122,7 @@ def machine_info() -> dict[str, Any]:
         "platform": platform.platform(),
         "python": platform.python_version(),
         "packages": versions,
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
     }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 MIB = 2**20
+TRIALS_OF = ("lightgbm", "logistic_regression")
 
 
 def _load(results_dir: Path, name: str) -> dict[str, Any] | None:
@@ -30,6 +31,12 @@ def _machine_line(result: dict[str, Any]) -> str:
 
 def _optional(value: Any, template: str) -> str:
     return "—" if value is None else template.format(value)
+
+
+def _trials_cell(run: dict[str, Any]) -> str:
+    optuna = run.get("optuna") or {}
+    counts = [str(optuna.get(c, {}).get("trials", "—")) for c in TRIALS_OF]
+    return " / ".join(counts)
 
 
 def _load_cell(run: dict[str, Any]) -> str:
@@ -54,6 +61,7 @@ def scale_rows(result: dict[str, Any]) -> list[list[str]]:
                 _optional(run.get("test_roc_auc"), "{:.4f}"),
                 run.get("chosen_model", "—"),
                 "ok" if run["exit_code"] == 0 else f"exit {run['exit_code']}",
+                _trials_cell(run),
                 _load_cell(run),
                 _optional(run.get("cpu_percent"), "{:.0f} %"),
                 slowest,
@@ -96,6 +104,7 @@ SCALE_HEADER = [
     "test ROC AUC",
     "chosen",
     "status",
+    "Optuna trials (LightGBM / logistic)",
     "load 1-min before / mean during",
     "CPU",
     "slowest nodes",
@@ -115,15 +124,23 @@ SERVING_HEADER = [
 
 def _scale_section(result: dict[str, Any]) -> list[str]:
     config = result["config"]
-    params = config["scoring_parameters"]
+    runs = result["runs"]
+    params = runs[-1].get("scoring_parameters") if runs else None
+    params = params or config["scoring_parameters"]
+    tuning = params["tuning"]
+    sample = (
+        f" on a stratified sample of at most {tuning['max_rows']:,} rows"
+        if tuning.get("max_rows")
+        else ""
+    )
     return [
         "## scale: `kedro run --pipeline=scoring --env original`",
         "",
         f"`{config['command']}` in a fresh project copy per size, on "
         f"`generate_applications(n_rows, seed={config['seed']})` written to the "
         "Home Credit CSV path (generation not timed). "
-        f"CV {params['cv']['n_splits']} folds, Optuna {params['tuning']['n_trials']}"
-        f" trials / {params['tuning']['timeout_s']} s per candidate. Budget at full "
+        f"CV {params['cv']['n_splits']} folds, Optuna {tuning['n_trials']} trials / "
+        f"{tuning['timeout_s']} s per candidate{sample}. Budget at full "
         "size: 10 min, 8 GB. Peak RSS is the larger of GNU time's maximum RSS of "
         "one process and the sampled sum over the process tree. The load during a "
         "run includes the run itself (about 1-2 on this machine); CPU is GNU time's "
@@ -162,6 +179,53 @@ def _serving_section(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _text_analytics_section(result: dict[str, Any]) -> list[str]:
+    detection, full = result["language_detection"], result["full_analysis"]
+    accuracy = result["accuracy"]
+    long_key = next(k for k in accuracy if k.endswith("_plus_words"))
+    rows = [
+        [
+            "language detection (fastText lid.176.ftz)",
+            f"{detection['documents_per_second_median']:,.0f}",
+            f"{detection['documents_per_second_min']:,.0f} – "
+            f"{detection['documents_per_second_max']:,.0f}",
+            f"{detection['latency_ms_p50']:.3f} / {detection['latency_ms_p95']:.3f}",
+            str(detection["passes"]),
+        ],
+        [
+            "language + sentiment (VADER) + key phrases (YAKE)",
+            f"{full['documents_per_second_median']:,.0f}",
+            f"{full['documents_per_second_min']:,.0f} – "
+            f"{full['documents_per_second_max']:,.0f}",
+            "—",
+            str(full["passes"]),
+        ],
+    ]
+    return [
+        "## text_analytics: the local provider on the default data",
+        "",
+        f"{result['config']['corpus']}; one thread, in process, after loading the "
+        f"models ({result['model_load_s']:.2f} s) and one warm-up pass. Accuracy of "
+        f"the same answers: {accuracy['all']:.2%} on all {accuracy['documents']} "
+        f"documents, {_optional(accuracy[long_key], '{:.2%}')} on the "
+        f"{accuracy['documents_' + long_key]} of {long_key.split('_')[0]}+ words.",
+        "",
+        _machine_line(result),
+        "",
+        markdown_table(
+            [
+                "task",
+                "documents/s (median)",
+                "range",
+                "ms/document p50 / p95",
+                "passes",
+            ],
+            rows,
+        ),
+        "",
+    ]
+
+
 def write_readme(results_dir: Path) -> Path:
     """Rebuild ``README.md`` from the JSON results present in ``results_dir``."""
     lines = [
@@ -175,6 +239,8 @@ def write_readme(results_dir: Path) -> Path:
         lines += _scale_section(scale)
     if serving := _load(results_dir, "serving"):
         lines += _serving_section(serving)
+    if text := _load(results_dir, "text_analytics"):
+        lines += _text_analytics_section(text)
     path = results_dir / "README.md"
     path.write_text("\n".join(lines))
     logger.info("Wrote %s", path)

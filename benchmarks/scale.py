@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import (
+    PROJECT_ROOT,
     VENV_BIN,
     benchmark_env,
     copy_project,
+    git_commit,
     load_average,
     machine_info,
     now_iso,
@@ -71,20 +73,16 @@ class ScaleConfig:
         ]
 
 
-def effective_parameters(workdir: Path) -> dict[str, Any]:
-    """The ``scoring`` parameters a run in a project copy with the ``original``
+def effective_parameters(project: Path) -> dict[str, Any]:
+    """The ``scoring`` parameters a run in ``project`` with the ``original``
     environment sees (base merged with the environment)."""
     from ia_portfolio.config import ProjectConfigLoader  # noqa: PLC0415
     from ia_portfolio.settings import CONFIG_LOADER_ARGS  # noqa: PLC0415
 
-    project = copy_project(workdir / "effective_config")
-    try:
-        loader = ProjectConfigLoader(
-            conf_source=str(project / "conf"), env=KEDRO_ENV, **CONFIG_LOADER_ARGS
-        )
-        return loader["parameters"]["scoring"]
-    finally:
-        shutil.rmtree(project, ignore_errors=True)
+    loader = ProjectConfigLoader(
+        conf_source=str(project / "conf"), env=KEDRO_ENV, **CONFIG_LOADER_ARGS
+    )
+    return loader["parameters"]["scoring"]
 
 
 def write_generated_csv(path: Path, n_rows: int, seed: int) -> dict[str, float]:
@@ -164,6 +162,11 @@ def run_size(n_rows: int, config: ScaleConfig, workdir: Path) -> dict[str, Any]:
     """Generate, then time and measure one run at ``n_rows``."""
     project = copy_project(workdir / f"rows_{n_rows}")
     data = write_generated_csv(project / RAW_CSV, n_rows, config.seed)
+    # Others may change the code or configuration between sizes: record both.
+    code_state = {
+        "git_commit": git_commit(),
+        "scoring_parameters": effective_parameters(project),
+    }
     load_check = wait_for_low_load(config.max_load, config.max_wait_s)
     load_before = load_average()
     run = run_measured(
@@ -180,6 +183,7 @@ def run_size(n_rows: int, config: ScaleConfig, workdir: Path) -> dict[str, Any]:
     result: dict[str, Any] = {
         "n_rows": n_rows,
         **data,
+        **code_state,
         "load_check": load_check,
         "load_average_before": load_before,
         "load_average_after": load_average(),
@@ -244,7 +248,7 @@ def run(config: ScaleConfig, workdir: Path, results_dir: Path) -> dict[str, Any]
                 f"whole process tree sampled every {config.sample_interval_s} s; "
                 "peak_rss_bytes: the larger of the two"
             ),
-            "scoring_parameters": effective_parameters(workdir),
+            "scoring_parameters": effective_parameters(PROJECT_ROOT),
             "budget_at_full_size": BUDGET,
             "workdir": str(workdir),
         },

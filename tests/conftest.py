@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +10,8 @@ import mlflow
 import pytest
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
+
+from ia_portfolio import sandbox
 
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -22,18 +23,8 @@ FAST_SCORING_PARAMS = {"scoring": {"tuning": {"n_trials": 2, "timeout_s": 60}}}
 
 
 def copy_project(destination: Path) -> Path:
-    """A copy of the project's configuration with empty data folders."""
-    destination.mkdir(parents=True, exist_ok=True)
-    shutil.copy(PROJECT_ROOT / "pyproject.toml", destination)
-    shutil.copytree(
-        PROJECT_ROOT / "conf",
-        destination / "conf",
-        ignore=shutil.ignore_patterns("local"),
-    )
-    (destination / "conf" / "local").mkdir()
-    (destination / "src").mkdir()  # the package itself is the installed one
-    (destination / "data").mkdir()
-    return destination
+    """A copy of this project's configuration with empty data folders."""
+    return sandbox.copy_project(PROJECT_ROOT, destination)
 
 
 def run_pipeline(
