@@ -1,4 +1,5 @@
-"""``python -m benchmarks [all|scale|serving|text_analytics] [options]``.
+"""``python -m benchmarks [all|scale|serving|text_analytics|smart_city|public_health]
+[options]``.
 
 Runs the chosen benchmarks, writes ``benchmarks/results/<name>.json`` and
 ``benchmarks/results/README.md``, and prints a summary table.
@@ -14,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import report, scale, serving, text_analytics
+from benchmarks import pipeline_runs, report, scale, serving, text_analytics
 from benchmarks.common import RESULTS_DIR
 
 logger = logging.getLogger("benchmarks")
@@ -30,7 +31,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "benchmark",
         nargs="?",
         default="all",
-        choices=["all", "scale", "serving", "text_analytics"],
+        choices=["all", "scale", "serving", "text_analytics", *pipeline_runs.SPECS],
     )
     parser.add_argument(
         "--sizes",
@@ -63,6 +64,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=20,
         help="text_analytics: timed language-detection passes over the corpus",
+    )
+    parser.add_argument(
+        "--pipeline-repeats",
+        type=int,
+        default=3,
+        help="smart_city, public_health: timed runs, each in a fresh project copy "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--n-rows",
+        type=int,
+        default=None,
+        help="smart_city, public_health: generated rows (default: the full size)",
     )
     parser.add_argument("--connections", type=int, default=4, help="serving: wrk -c")
     parser.add_argument("--threads", type=int, default=1, help="serving: wrk -t")
@@ -149,6 +163,22 @@ def main(argv: list[str] | None = None) -> int:
             text_analytics.run(config, args.results_dir)
         except Exception:
             logger.exception("The text_analytics benchmark failed.")
+            ok = False
+    for name, spec in pipeline_runs.SPECS.items():
+        if args.benchmark not in ("all", name):
+            continue
+        config = pipeline_runs.PipelineRunConfig(
+            n_rows=args.n_rows,
+            repeats=args.pipeline_repeats,
+            max_load=args.max_load,
+            max_wait_s=args.max_wait,
+            keep=args.keep,
+        )
+        try:
+            result = pipeline_runs.run(spec, config, workdir / name, args.results_dir)
+            ok &= all(run["exit_code"] == 0 for run in result["runs"])
+        except Exception:
+            logger.exception("The %s benchmark failed.", name)
             ok = False
     readme = report.write_readme(args.results_dir)
     sys.stdout.write("\n" + readme.read_text())

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import platform
+import re
 import signal
 import subprocess
 import sys
@@ -362,3 +363,87 @@ def write_result(name: str, result: dict[str, Any], results_dir: Path) -> Path:
     path.write_text(json.dumps(result, indent=2, default=str) + "\n")
     logger.info("Wrote %s", path)
     return path
+
+
+_TIMESTAMP = r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}) "
+_COMPLETED = re.compile(_TIMESTAMP + r".*Completed node: (\S+)")
+_FIRST_LOAD = re.compile(_TIMESTAMP + r".*Loading data from ")
+
+
+def _parse_time(stamp: str) -> datetime:
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%f")
+
+
+def node_times(log_lines: list[str]) -> dict[str, float]:
+    """Seconds per node (loading inputs, running, saving outputs) from the
+    timestamped log: from the previous node's completion, or the first dataset
+    load, to this node's completion."""
+    times: dict[str, float] = {}
+    previous: datetime | None = None
+    for line in log_lines:
+        if previous is None and (first := _FIRST_LOAD.match(line)):
+            previous = _parse_time(first.group(1))
+        if completed := _COMPLETED.match(line):
+            stamp = _parse_time(completed.group(1))
+            if previous is not None:
+                times[completed.group(2)] = round((stamp - previous).total_seconds(), 2)
+            previous = stamp
+    return times
+
+
+def measure_kedro_run(
+    command: list[str],
+    project: Path,
+    log_file: Path,
+    *,
+    timeout_s: float,
+    sample_interval_s: float,
+    max_load: float,
+    max_wait_s: float,
+    budget: dict[str, float],
+) -> tuple[dict[str, Any], list[str]]:
+    """Wait for a low load, run ``command`` in ``project`` under
+    :func:`run_measured` and return the figures every run records (load, exit
+    code, wall and CPU time, peak RSS, per-node times, whether it stayed within
+    ``budget``) with the run's log lines."""
+    load_check = wait_for_low_load(max_load, max_wait_s)
+    load_before = load_average()
+    run = run_measured(
+        command,
+        cwd=project,
+        env=benchmark_env(),
+        log_file=log_file,
+        timeout_s=timeout_s,
+        sample_interval_s=sample_interval_s,
+    )
+    lines = run.log_file.read_text(errors="replace").splitlines()
+    per_node = node_times(lines)
+    peak = max(run.max_rss_process_bytes or 0, run.peak_rss_tree_sampled_bytes)
+    figures: dict[str, Any] = {
+        "load_check": load_check,
+        "load_average_before": load_before,
+        "load_average_after": load_average(),
+        "load_1min_during": run.load_1min_during,
+        "cpu_percent": run.cpu_percent,
+        "exit_code": run.exit_code,
+        "timed_out": run.timed_out,
+        "wall_s": run.wall_s,
+        "user_cpu_s": run.user_cpu_s,
+        "system_cpu_s": run.system_cpu_s,
+        "max_rss_process_bytes": run.max_rss_process_bytes,
+        "peak_rss_tree_sampled_bytes": run.peak_rss_tree_sampled_bytes,
+        "peak_tree_processes": run.peak_tree_processes,
+        "peak_rss_bytes": peak,
+        "node_times_s": per_node,
+        "slowest_nodes": sorted(per_node, key=per_node.__getitem__, reverse=True)[:5],
+        "startup_and_teardown_s": round(run.wall_s - sum(per_node.values()), 2),
+        "log_file": str(run.log_file),
+        "within_budget": (
+            run.exit_code == 0
+            and run.wall_s < budget["wall_s"]
+            and peak < budget["peak_rss_bytes"]
+        ),
+    }
+    if run.exit_code != 0:
+        figures["log_tail"] = tail(run.log_file, lines=40)
+    return figures, lines

@@ -7,6 +7,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from benchmarks.pipeline_runs import SPECS, PipelineSpec
+
 logger = logging.getLogger(__name__)
 
 MIB = 2**20
@@ -226,6 +228,65 @@ def _text_analytics_section(result: dict[str, Any]) -> list[str]:
     ]
 
 
+def pipeline_rows(spec: PipelineSpec, result: dict[str, Any]) -> list[list[str]]:
+    """One table row per repeat of a ``pipeline_runs`` benchmark."""
+    rows = []
+    for run in result["runs"]:
+        slowest = ", ".join(
+            f"{name.removeprefix(spec.name + '.')} {run['node_times_s'][name]:.1f} s"
+            for name in run["slowest_nodes"][:3]
+        )
+        rows.append(
+            [
+                str(run["run"]),
+                f"{run['wall_s']:.1f} s",
+                f"{run['peak_rss_bytes'] / MIB:,.0f} MiB",
+                _optional(run.get("cpu_percent"), "{:.0f} %"),
+                _load_cell(run),
+                *(cell(run) for _, cell in spec.columns),
+                slowest,
+                "ok" if run["exit_code"] == 0 else f"exit {run['exit_code']}",
+            ]
+        )
+    return rows
+
+
+def _pipeline_section(spec: PipelineSpec, result: dict[str, Any]) -> list[str]:
+    config = result["config"]
+    budget = config["budget"]
+    summary = result.get("summary")
+    median = (
+        f"Median wall time {summary['wall_s_median']:.1f} s over "
+        f"{summary['runs_ok']} successful run(s) of {len(result['runs'])}, "
+        f"peak RSS at most {summary['peak_rss_bytes_max'] / MIB:,.0f} MiB; "
+        f"{'within' if summary['within_budget'] else 'over'} budget."
+        if summary
+        else "No successful run."
+    )
+    header = [
+        "run",
+        "wall time",
+        "peak RSS",
+        "CPU",
+        "load 1-min before / mean during",
+        *(name for name, _ in spec.columns),
+        "slowest nodes",
+        "status",
+    ]
+    return [
+        f"## {spec.name}: `{config['command']}`",
+        "",
+        f"{config['data']}; a fresh project copy per run; budget "
+        f"{budget['wall_s']:.0f} s and {budget['peak_rss_bytes'] / 1e9:.0f} GB. "
+        f"{median}",
+        "",
+        _machine_line(result),
+        "",
+        markdown_table(header, pipeline_rows(spec, result)),
+        "",
+    ]
+
+
 def write_readme(results_dir: Path) -> Path:
     """Rebuild ``README.md`` from the JSON results present in ``results_dir``."""
     lines = [
@@ -241,6 +302,9 @@ def write_readme(results_dir: Path) -> Path:
         lines += _serving_section(serving)
     if text := _load(results_dir, "text_analytics"):
         lines += _text_analytics_section(text)
+    for name, spec in SPECS.items():
+        if result := _load(results_dir, name):
+            lines += _pipeline_section(spec, result)
     path = results_dir / "README.md"
     path.write_text("\n".join(lines))
     logger.info("Wrote %s", path)

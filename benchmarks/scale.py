@@ -15,22 +15,17 @@ import re
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from benchmarks.common import (
     PROJECT_ROOT,
     VENV_BIN,
-    benchmark_env,
     copy_project,
     git_commit,
-    load_average,
     machine_info,
+    measure_kedro_run,
     now_iso,
-    run_measured,
-    tail,
-    wait_for_low_load,
     write_result,
 )
 
@@ -44,9 +39,6 @@ METRICS_JSON = Path("data/08_reporting/scoring/metrics.json")
 KEDRO_ENV = "original"
 BUDGET = {"wall_s": 600.0, "peak_rss_bytes": 8_000_000_000}
 
-_TIMESTAMP = r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}) "
-_COMPLETED = re.compile(_TIMESTAMP + r".*Completed node: (\S+)")
-_FIRST_LOAD = re.compile(_TIMESTAMP + r".*Loading data from ")
 _TRIALS = re.compile(r"(\w+): best CV ROC AUC ([\d.]+) after (\d+) trials")
 
 
@@ -110,27 +102,6 @@ def write_generated_csv(path: Path, n_rows: int, seed: int) -> dict[str, float]:
     }
 
 
-def _parse_time(stamp: str) -> datetime:
-    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%f")
-
-
-def node_times(log_lines: list[str]) -> dict[str, float]:
-    """Seconds per node (loading inputs, running, saving outputs) from the
-    timestamped log: from the previous node's completion, or the first dataset
-    load, to this node's completion."""
-    times: dict[str, float] = {}
-    previous: datetime | None = None
-    for line in log_lines:
-        if previous is None and (first := _FIRST_LOAD.match(line)):
-            previous = _parse_time(first.group(1))
-        if completed := _COMPLETED.match(line):
-            stamp = _parse_time(completed.group(1))
-            if previous is not None:
-                times[completed.group(2)] = round((stamp - previous).total_seconds(), 2)
-            previous = stamp
-    return times
-
-
 def optuna_trials(log_lines: list[str]) -> dict[str, dict[str, float]]:
     """Best CV ROC AUC and number of Optuna trials per candidate, from the log."""
     found = {}
@@ -167,57 +138,31 @@ def run_size(n_rows: int, config: ScaleConfig, workdir: Path) -> dict[str, Any]:
         "git_commit": git_commit(),
         "scoring_parameters": effective_parameters(project),
     }
-    load_check = wait_for_low_load(config.max_load, config.max_wait_s)
-    load_before = load_average()
-    run = run_measured(
+    figures, lines = measure_kedro_run(
         config.command(),
-        cwd=project,
-        env=benchmark_env(),
-        log_file=workdir / f"rows_{n_rows}.log",
+        project,
+        workdir / f"rows_{n_rows}.log",
         timeout_s=config.timeout_s,
         sample_interval_s=config.sample_interval_s,
+        max_load=config.max_load,
+        max_wait_s=config.max_wait_s,
+        budget=BUDGET,
     )
-    lines = run.log_file.read_text(errors="replace").splitlines()
-    per_node = node_times(lines)
-    peak = max(run.max_rss_process_bytes or 0, run.peak_rss_tree_sampled_bytes)
     result: dict[str, Any] = {
         "n_rows": n_rows,
         **data,
         **code_state,
-        "load_check": load_check,
-        "load_average_before": load_before,
-        "load_average_after": load_average(),
-        "load_1min_during": run.load_1min_during,
-        "cpu_percent": run.cpu_percent,
-        "exit_code": run.exit_code,
-        "timed_out": run.timed_out,
-        "wall_s": run.wall_s,
-        "user_cpu_s": run.user_cpu_s,
-        "system_cpu_s": run.system_cpu_s,
-        "max_rss_process_bytes": run.max_rss_process_bytes,
-        "peak_rss_tree_sampled_bytes": run.peak_rss_tree_sampled_bytes,
-        "peak_tree_processes": run.peak_tree_processes,
-        "peak_rss_bytes": peak,
+        **figures,
         **_model_figures(project),
         "optuna": optuna_trials(lines),
-        "node_times_s": per_node,
-        "slowest_nodes": sorted(per_node, key=per_node.__getitem__, reverse=True)[:5],
-        "startup_and_teardown_s": round(run.wall_s - sum(per_node.values()), 2),
-        "log_file": str(run.log_file),
     }
-    if run.exit_code != 0:
-        result["log_tail"] = tail(run.log_file, lines=40)
-        logger.error("Run at %d rows failed (exit %s).", n_rows, run.exit_code)
-    result["within_budget"] = (
-        run.exit_code == 0
-        and run.wall_s < BUDGET["wall_s"]
-        and peak < BUDGET["peak_rss_bytes"]
-    )
+    if result["exit_code"] != 0:
+        logger.error("Run at %d rows failed (exit %s).", n_rows, result["exit_code"])
     logger.info(
         "%d rows: %.1f s, peak RSS %.0f MiB, test ROC AUC %s (%s)",
         n_rows,
-        run.wall_s,
-        peak / 2**20,
+        result["wall_s"],
+        result["peak_rss_bytes"] / 2**20,
         result.get("test_roc_auc"),
         result.get("chosen_model"),
     )
