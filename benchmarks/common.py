@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -356,11 +357,18 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def portable(text: str) -> str:
+    """``text`` without this machine's paths: the project root becomes relative
+    and temporary working directories become ``<workdir>``."""
+    text = text.replace(f"{PROJECT_ROOT}/", "").replace(str(PROJECT_ROOT), ".")
+    return re.sub(re.escape(tempfile.gettempdir()) + r"/[^/\"\s]+", "<workdir>", text)
+
+
 def write_result(name: str, result: dict[str, Any], results_dir: Path) -> Path:
-    """Write ``results_dir/<name>.json``."""
+    """Write ``results_dir/<name>.json`` (paths made portable)."""
     results_dir.mkdir(parents=True, exist_ok=True)
     path = results_dir / f"{name}.json"
-    path.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    path.write_text(portable(json.dumps(result, indent=2, default=str)) + "\n")
     logger.info("Wrote %s", path)
     return path
 
