@@ -1,0 +1,536 @@
+"""Transactions -> customer features -> segments: the modelling nodes of
+``customer_segmentation``. Every function is pure; plots and the report live in
+``plots.py`` and ``report.py``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import HDBSCAN, AgglomerativeClustering, KMeans
+from sklearn.metrics import (
+    adjusted_rand_score,
+    davies_bouldin_score,
+    silhouette_score,
+)
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.preprocessing import StandardScaler
+
+logger = logging.getLogger(__name__)
+
+CANONICAL = ("customer_id", "order_id", "timestamp", "amount")
+OPTIONAL = ("items", "review_score", "delivery_delay_days", "category", "installments")
+NOISE = -1
+
+
+# --------------------------------------------------------------------------- input
+def to_transactions(
+    raw: pd.DataFrame, source: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Map a raw transaction log onto the canonical table and report bad rows.
+
+    ``source["columns"]`` maps canonical names (``customer_id``, ``timestamp``,
+    ``amount``, optional ``order_id`` and the optional behavioural columns) to raw
+    column names. Rules (each counted in the returned quality table, nothing is
+    dropped silently):
+
+    - a missing required column fails with a message naming it;
+    - a missing customer id, an unparsable timestamp, a non-numeric or a negative
+      amount removes the row (refunds and typing errors are not purchases);
+    - zero amounts and exact duplicate lines are counted and kept (the CDNOW log
+      has no order id: two identical lines can be two purchases the same day).
+    """
+    mapping: dict[str, str] = source["columns"]
+    for name in ("customer_id", "timestamp", "amount"):
+        raw_name = mapping.get(name)
+        if raw_name is None or raw_name not in raw.columns:
+            raise ValueError(
+                f"Transactions need a '{raw_name or name}' column ({name}); "
+                f"got columns {list(raw.columns)}."
+            )
+    n = len(raw)
+    customer = raw[mapping["customer_id"]].astype("string").str.strip()
+    timestamp = pd.to_datetime(
+        raw[mapping["timestamp"]].astype("string"),
+        format=source.get("timestamp_format"),
+        errors="coerce",
+    )
+    amount = pd.to_numeric(raw[mapping["amount"]], errors="coerce")
+    if mapping.get("order_id") in raw.columns:
+        order = raw[mapping["order_id"]].astype("string")
+    else:
+        order = pd.Series(np.arange(n).astype(str), index=raw.index, dtype="string")
+    table = pd.DataFrame(
+        {
+            "customer_id": customer,
+            "order_id": order,
+            "timestamp": timestamp,
+            "amount": amount.astype(float),
+        }
+    )
+    for name in OPTIONAL:
+        if mapping.get(name) in raw.columns:
+            column = raw[mapping[name]]
+            table[name] = (
+                column.astype("string")
+                if name == "category"
+                else pd.to_numeric(column, errors="coerce")
+            )
+    missing_customer = customer.isna() | (customer == "")
+    bad_date = timestamp.isna()
+    non_numeric = amount.isna()
+    negative = amount < 0
+    removed = missing_customer | bad_date | non_numeric | negative
+    rows = [
+        ("missing customer id", mapping["customer_id"], missing_customer, "removed"),
+        ("unparsable timestamp", mapping["timestamp"], bad_date, "removed"),
+        ("non-numeric or missing amount", mapping["amount"], non_numeric, "removed"),
+        ("negative amount", mapping["amount"], negative, "removed"),
+        ("zero amount", mapping["amount"], amount == 0, "kept"),
+        ("exact duplicate line", "all", raw.duplicated(), "kept"),
+    ]
+    quality = pd.DataFrame(
+        [
+            {"issue": issue, "column": col, "rows": int(mask.sum()), "action": action}
+            for issue, col, mask, action in rows
+        ]
+        + [
+            {
+                "issue": "rows removed (any reason)",
+                "column": "all",
+                "rows": int(removed.sum()),
+                "action": "removed",
+            },
+            {"issue": "rows in", "column": "all", "rows": n, "action": "-"},
+            {
+                "issue": "rows kept",
+                "column": "all",
+                "rows": int((~removed).sum()),
+                "action": "-",
+            },
+        ]
+    )
+    for row in quality.itertuples():
+        if row.rows and row.action == "removed":
+            logger.warning(
+                "%s rows: %s (%s) -> removed", row.rows, row.issue, row.column
+            )
+    return table.loc[~removed].reset_index(drop=True), quality
+
+
+# ------------------------------------------------------------------------ features
+def build_features(
+    transactions: pd.DataFrame,
+    reference_date: str | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """One row per customer: RFM and behavioural features, in natural units.
+
+    Recency, tenure and inter-purchase time are in days before/after
+    ``reference_date`` (default: the day after the last transaction). Lines of
+    the same order are summed first. A one-order customer has no inter-purchase
+    time: it is set to their tenure plus one day (they have waited at least that
+    long), so the column has no gaps and keeps its meaning "slow to come back".
+    Optional columns present in the table add their mean (and category shares).
+    """
+    if reference_date is None:
+        reference = transactions["timestamp"].max().normalize() + pd.Timedelta(days=1)
+    else:
+        reference = pd.Timestamp(reference_date)
+    data = transactions.loc[transactions["timestamp"] < reference]
+    numeric_optional = [c for c in OPTIONAL if c in data.columns and c != "category"]
+    orders = data.groupby(["customer_id", "order_id"], sort=False).agg(
+        timestamp=("timestamp", "min"),
+        amount=("amount", "sum"),
+        **{c: (c, "mean") for c in numeric_optional},
+    )
+    orders = orders.reset_index().sort_values(["customer_id", "timestamp"])
+    grouped = orders.groupby("customer_id", sort=True)
+    first, last = grouped["timestamp"].min(), grouped["timestamp"].max()
+    n_orders = grouped.size()
+    features = pd.DataFrame(
+        {
+            "recency_days": (reference - last).dt.total_seconds() / 86400,
+            "frequency": n_orders.astype(float),
+            "monetary": grouped["amount"].sum(),
+            "mean_basket": grouped["amount"].mean(),
+            "tenure_days": (reference - first).dt.total_seconds() / 86400,
+        }
+    )
+    span_days = (last - first).dt.total_seconds() / 86400
+    interpurchase = span_days / (n_orders - 1).where(n_orders > 1)
+    features["interpurchase_days"] = interpurchase.fillna(features["tenure_days"] + 1)
+    for column in numeric_optional:
+        values = grouped[column].mean()
+        features[f"mean_{column}"] = values.fillna(values.median())
+    if "category" in data.columns:
+        shares = pd.crosstab(data["customer_id"], data["category"], normalize="index")
+        shares.columns = [f"share_{c}" for c in shares.columns]
+        features = features.join(shares).fillna({c: 0.0 for c in shares.columns})
+    features.index.name = "customer_id"
+    return features
+
+
+def prepare_features(
+    transactions: pd.DataFrame, features_params: dict[str, Any]
+) -> pd.DataFrame:
+    """Customer features of the whole log, as a table with a ``customer_id``
+    column (for the catalog)."""
+    features = build_features(transactions, features_params.get("reference_date"))
+    logger.info("%s customers, %s features", len(features), features.shape[1])
+    return features.reset_index()
+
+
+def _model_columns(features: pd.DataFrame, features_params: dict[str, Any]) -> list:
+    wanted = features_params["model_columns"]
+    extra = (
+        [c for c in features.columns if c.startswith("share_")]
+        if features_params.get("use_category_shares")
+        else []
+    )
+    return [c for c in wanted if c in features.columns] + extra
+
+
+def transform_features(
+    features: pd.DataFrame, features_params: dict[str, Any]
+) -> pd.DataFrame:
+    """The unscaled model matrix: chosen columns, ``log1p`` on skewed ones.
+
+    Spend, basket, frequency and waiting times are right-skewed (a few customers
+    spend 100 times the median); ``log1p`` brings them to a scale on which
+    distances mean "times more", not "dollars more"."""
+    frame = features.set_index("customer_id") if "customer_id" in features else features
+    columns = _model_columns(frame, features_params)
+    matrix = frame[columns].astype(float).copy()
+    for column in features_params.get("log_columns", []):
+        if column in matrix:
+            matrix[column] = np.log1p(matrix[column].clip(lower=0))
+    return matrix
+
+
+def scale_features(
+    features: pd.DataFrame, features_params: dict[str, Any]
+) -> pd.DataFrame:
+    """Log-transformed then standardised model matrix (z-scores).
+
+    Standardisation (not min-max) so that each feature weighs the same in the
+    Euclidean distance and a single extreme customer does not squash a column
+    into a corner of [0, 1]."""
+    matrix = transform_features(features, features_params)
+    scaled = StandardScaler().fit_transform(matrix)
+    return pd.DataFrame(scaled, index=matrix.index, columns=matrix.columns)
+
+
+# ---------------------------------------------------------------------- modelling
+def _sample(scaled: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
+    if len(scaled) <= size:
+        return scaled
+    return scaled.sample(n=size, random_state=seed)
+
+
+def _quality(x: np.ndarray, labels: np.ndarray, seed: int) -> tuple[float, float]:
+    keep = labels != NOISE
+    if len(np.unique(labels[keep])) < 2:
+        return float("nan"), float("nan")
+    sil = silhouette_score(x[keep], labels[keep], random_state=seed)
+    return float(sil), float(davies_bouldin_score(x[keep], labels[keep]))
+
+
+def _elbow(k: np.ndarray, inertia: np.ndarray) -> int:
+    """The k farthest from the chord joining the first and last inertia."""
+    x = (k - k.min()) / max(k.max() - k.min(), 1)
+    y = (inertia - inertia.min()) / max(inertia.max() - inertia.min(), 1e-12)
+    distance = np.abs(y - (1 - x))
+    return int(k[int(np.argmax(distance))])
+
+
+def select_k(
+    scaled: pd.DataFrame, model_params: dict[str, Any]
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """KMeans for each k: inertia (elbow), silhouette and Davies-Bouldin.
+
+    Choice rule: among k >= ``min_segments`` (fewer segments give nothing to
+    write to), the best mean rank of silhouette (high) and Davies-Bouldin (low);
+    a tie goes to the k closest to the elbow. Silhouette is computed on a sample.
+    """
+    seed = model_params["seed"]
+    sample = _sample(scaled, model_params["metric_sample_size"], seed).to_numpy()
+    x = scaled.to_numpy()
+    rows = []
+    for k in range(model_params["k_min"], model_params["k_max"] + 1):
+        model = KMeans(n_clusters=k, n_init=model_params["n_init"], random_state=seed)
+        model.fit(x)
+        sil, db = _quality(sample, model.predict(sample), seed)
+        rows.append(
+            {
+                "k": k,
+                "inertia": float(model.inertia_),
+                "silhouette": sil,
+                "davies_bouldin": db,
+            }
+        )
+    table = pd.DataFrame(rows)
+    elbow = _elbow(table["k"].to_numpy(), table["inertia"].to_numpy())
+    eligible = table.loc[table["k"] >= model_params["min_segments"]].copy()
+    eligible["rank"] = (
+        eligible["silhouette"].rank(ascending=False)
+        + eligible["davies_bouldin"].rank(ascending=True)
+    ) / 2
+    eligible["elbow_gap"] = (eligible["k"] - elbow).abs()
+    best = eligible.sort_values(["rank", "elbow_gap", "k"]).iloc[0]
+    choice = {
+        "k": int(best["k"]),
+        "elbow_k": elbow,
+        "best_silhouette_k": int(table.loc[table["silhouette"].idxmax(), "k"]),
+        "best_davies_bouldin_k": int(table.loc[table["davies_bouldin"].idxmin(), "k"]),
+        "rule": (
+            f"k >= {model_params['min_segments']}, best mean rank of silhouette "
+            "and Davies-Bouldin, ties to the elbow"
+        ),
+    }
+    logger.info("k selection: %s", choice)
+    return table, choice
+
+
+def _extend(
+    sample: pd.DataFrame, labels: np.ndarray, scaled: pd.DataFrame
+) -> np.ndarray:
+    """Labels of every customer from those of a fitted sample (1-nearest
+    neighbour; noise stays noise)."""
+    if len(sample) == len(scaled):
+        return labels
+    knn = KNeighborsClassifier(n_neighbors=1).fit(sample.to_numpy(), labels)
+    return knn.predict(scaled.to_numpy())
+
+
+def fit_models(
+    scaled: pd.DataFrame, k_choice: dict[str, Any], model_params: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """KMeans (chosen k), HDBSCAN and Ward agglomerative; labels, comparison,
+    choice.
+
+    HDBSCAN and Ward are quadratic in memory or time: they are fitted on a
+    sample of ``fit_sample_size`` customers and the others take the label of
+    their nearest sampled neighbour. All models are scored on the same metric
+    sample. Business readability: between ``min_segments`` and ``max_segments``
+    segments, the smallest holding at least ``min_segment_share`` of customers,
+    at most ``max_noise_share`` unassigned. The chosen model is the readable one
+    with the best silhouette (KMeans if none is readable).
+    """
+    seed, k = model_params["seed"], k_choice["k"]
+    x = scaled.to_numpy()
+    fit_sample = _sample(scaled, model_params["fit_sample_size"], seed)
+    labels = {
+        "kmeans": KMeans(
+            n_clusters=k, n_init=model_params["n_init"], random_state=seed
+        ).fit_predict(x),
+        "agglomerative": _extend(
+            fit_sample,
+            AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(
+                fit_sample.to_numpy()
+            ),
+            scaled,
+        ),
+        "hdbscan": _extend(
+            fit_sample,
+            HDBSCAN(copy=True, **model_params["hdbscan"]).fit_predict(
+                fit_sample.to_numpy()
+            ),
+            scaled,
+        ),
+    }
+    metric_index = _sample(scaled, model_params["metric_sample_size"], seed).index
+    position = scaled.index.get_indexer(metric_index)
+    rows = []
+    for name, assigned in labels.items():
+        sil, db = _quality(x[position], assigned[position], seed)
+        counts = pd.Series(assigned[assigned != NOISE]).value_counts(normalize=True)
+        noise = float((assigned == NOISE).mean())
+        n_seg = int(counts.size)
+        smallest = float(counts.min() * (1 - noise)) if n_seg else 0.0
+        readable = bool(
+            model_params["min_segments"] <= n_seg <= model_params["max_segments"]
+            and smallest >= model_params["min_segment_share"]
+            and noise <= model_params["max_noise_share"]
+        )
+        rows.append(
+            {
+                "model": name,
+                "n_segments": n_seg,
+                "silhouette": sil,
+                "davies_bouldin": db,
+                "noise_share": noise,
+                "smallest_segment_share": smallest,
+                "largest_segment_share": float(counts.max() * (1 - noise))
+                if n_seg
+                else 0.0,
+                "readable": readable,
+            }
+        )
+    comparison = pd.DataFrame(rows)
+    readable = comparison.loc[comparison["readable"]]
+    chosen = (
+        readable.sort_values("silhouette", ascending=False).iloc[0]["model"]
+        if len(readable)
+        else "kmeans"
+    )
+    comparison["chosen"] = comparison["model"] == chosen
+    assignments = pd.DataFrame(labels, index=scaled.index)
+    assignments["segment"] = assignments[chosen]
+    choice = {
+        "model": chosen,
+        "k": int(comparison.set_index("model").loc[chosen, "n_segments"]),
+        "readable_models": readable["model"].tolist(),
+    }
+    logger.info("model comparison:\n%s", comparison.to_string(index=False))
+    return assignments.reset_index(), comparison, choice
+
+
+# ----------------------------------------------------------------------- profiles
+def _tier(z: float, thresholds: dict[str, float], words: list[str]) -> str:
+    if z >= thresholds["high"]:
+        return words[0]
+    if z <= thresholds["low"]:
+        return words[2]
+    return words[1]
+
+
+def profile_segments(
+    features: pd.DataFrame,
+    scaled: pd.DataFrame,
+    assignments: pd.DataFrame,
+    naming: dict[str, Any],
+) -> pd.DataFrame:
+    """Per segment: size, share, feature medians, mean z-scores, a name and an
+    action.
+
+    The name is computed from the segment's mean z-scores: a value tier from
+    spend and frequency (``value_columns``), an activity tier from recency, and
+    "one-time buyers" when the median customer ordered once. The action is looked
+    up from the (value, activity) pair in ``naming.actions``. Names are made
+    unique by the segment's most distinctive other feature."""
+    frame = features.set_index("customer_id")
+    segment = assignments.set_index("customer_id")["segment"]
+    frame = frame.loc[segment.index]
+    z = scaled.loc[segment.index].groupby(segment).mean()
+    medians = frame.groupby(segment).median(numeric_only=True)
+    sizes = segment.value_counts()
+    rows = []
+    for seg in sorted(z.index):
+        zs = z.loc[seg]
+        value_z = float(zs[[c for c in naming["value_columns"] if c in zs]].mean())
+        recency_z = float(zs["recency_days"])
+        value = _tier(
+            value_z, naming["thresholds"], ["high-value", "mid-value", "low-value"]
+        )
+        # a recent customer has a *low* recency: invert the sign
+        activity = _tier(
+            -recency_z, naming["thresholds"], ["active", "cooling", "lapsed"]
+        )
+        one_time = seg != NOISE and medians.loc[seg, "frequency"] <= 1
+        name = f"{value.capitalize()} {activity}" + (
+            " one-time buyers" if one_time else " customers"
+        )
+        if seg == NOISE:
+            name, action = "Unassigned (density noise)", naming["noise_action"]
+        else:
+            action = naming["actions"][value][activity]
+        rows.append(
+            {
+                "segment": int(seg),
+                "name": name,
+                "action": action,
+                "customers": int(sizes.loc[seg]),
+                "share": float(sizes.loc[seg] / len(segment)),
+                "value_z": value_z,
+                "recency_z": recency_z,
+                **{f"median_{c}": float(medians.loc[seg, c]) for c in medians.columns},
+                **{f"z_{c}": float(zs[c]) for c in z.columns},
+            }
+        )
+    profiles = pd.DataFrame(rows)
+    duplicated = profiles["name"].duplicated(keep=False)
+    for idx in profiles.index[duplicated]:
+        zs = z.loc[profiles.loc[idx, "segment"]]
+        others = zs.drop(
+            [c for c in naming["value_columns"] + ["recency_days"] if c in zs]
+        )
+        feature = others.abs().idxmax()
+        direction = "high" if others[feature] > 0 else "low"
+        profiles.loc[idx, "name"] += f", {direction} {feature.replace('_', ' ')}"
+    dup = profiles["name"].duplicated(keep=False)
+    profiles.loc[dup, "name"] += " #" + profiles.loc[dup, "segment"].astype(str)
+    return profiles.sort_values("value_z", ascending=False).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------- stability
+def stability_curve(
+    transactions: pd.DataFrame,
+    k_choice: dict[str, Any],
+    features_params: dict[str, Any],
+    model_params: dict[str, Any],
+    stability: dict[str, Any],
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """ARI between a frozen segmentation and a re-fitted one, by elapsed time.
+
+    The model (scaler + KMeans with the chosen k) is fitted on the first
+    ``initial_days`` of the log. Every ``step_days`` the features of the initial
+    customers are recomputed on the longer log; the frozen model assigns them,
+    a model re-fitted on all customers of the longer log assigns them too, and
+    the ARI compares both. The recommended re-fit period is the last elapsed time
+    before the ARI first falls under ``ari_threshold``.
+    """
+    seed, k = model_params["seed"], k_choice["k"]
+    start = transactions["timestamp"].min().normalize()
+    end = transactions["timestamp"].max().normalize() + pd.Timedelta(days=1)
+    cut0 = start + pd.Timedelta(days=stability["initial_days"])
+
+    def fit(cut: pd.Timestamp) -> tuple[pd.DataFrame, StandardScaler, KMeans]:
+        matrix = transform_features(build_features(transactions, cut), features_params)
+        scaler = StandardScaler().fit(matrix)
+        model = KMeans(n_clusters=k, n_init=model_params["n_init"], random_state=seed)
+        model.fit(scaler.transform(matrix))
+        return matrix, scaler, model
+
+    matrix0, scaler0, model0 = fit(cut0)
+    initial = matrix0.index
+    rows = []
+    elapsed = 0
+    while cut0 + pd.Timedelta(days=elapsed) <= end:
+        cut = cut0 + pd.Timedelta(days=elapsed)
+        matrix, scaler, model = fit(cut)
+        known = matrix.loc[initial]
+        frozen = model0.predict(scaler0.transform(known))
+        refit = model.predict(scaler.transform(known))
+        rows.append(
+            {
+                "elapsed_days": elapsed,
+                "cutoff": cut.date().isoformat(),
+                "customers": len(matrix),
+                "initial_customers": len(initial),
+                "ari": float(adjusted_rand_score(frozen, refit)),
+            }
+        )
+        elapsed += stability["step_days"]
+    curve = pd.DataFrame(rows)
+    threshold = stability["ari_threshold"]
+    below = curve.loc[(curve["elapsed_days"] > 0) & (curve["ari"] < threshold)]
+    if below.empty:
+        period = int(curve["elapsed_days"].max())
+        note = "the ARI never fell under the threshold over the observed log"
+    else:
+        first_bad = int(below["elapsed_days"].iloc[0])
+        period = int(curve.loc[curve["elapsed_days"] < first_bad, "elapsed_days"].max())
+        note = f"the ARI first fell under the threshold after {first_bad} days"
+    summary = {
+        "initial_days": stability["initial_days"],
+        "step_days": stability["step_days"],
+        "ari_threshold": threshold,
+        "recommended_refit_days": period,
+        "never_below_threshold": bool(below.empty),
+        "note": note,
+        "k": k,
+    }
+    logger.info("stability: %s", summary)
+    return curve, summary

@@ -1,0 +1,202 @@
+"""Unit tests of the customer_segmentation nodes and of PackagedFileDataset."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from kedro.io import DatasetError
+
+from ia_portfolio.datasets import PackagedFileDataset
+from ia_portfolio.pipelines.customer_segmentation import nodes
+from tests.conftest import PROJECT_ROOT
+
+PARAMS = yaml.safe_load(
+    (PROJECT_ROOT / "conf/base/parameters_customer_segmentation.yml").read_text()
+)["customer_segmentation"]
+SOURCE = {
+    "columns": {"customer_id": "cust", "timestamp": "day", "amount": "value"},
+    "timestamp_format": "%Y-%m-%d",
+}
+
+
+def test_packaged_file_dataset_reads_cdnow_from_the_lifetimes_wheel() -> None:
+    data = PackagedFileDataset(
+        package="lifetimes",
+        resource="datasets/CDNOW_master.txt",
+        load_args={"sep": r"\s+", "dtype": str},
+    ).load()
+    assert len(data) == 69659
+    assert data["customer_id"].nunique() == 23570
+    assert (pd.to_numeric(data["dollar_value"]) == 0).sum() == 80
+    assert data.duplicated().sum() == 255
+
+
+def test_packaged_file_dataset_names_missing_package_and_file() -> None:
+    with pytest.raises(DatasetError, match="no_such_package"):
+        PackagedFileDataset(package="no_such_package", resource="x.txt").load()
+    dataset = PackagedFileDataset(package="lifetimes", resource="datasets/none.txt")
+    assert not dataset.exists()
+    with pytest.raises(DatasetError, match="read-only"):
+        dataset.save(pd.DataFrame())
+
+
+def _log() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "cust": ["a", "a", "b", "c", None, "d", "e", "f"],
+            "day": [
+                "2020-01-01",
+                "2020-01-11",
+                "2020-01-05",
+                "2020-01-07",
+                "2020-01-02",
+                "not a date",
+                "2020-01-03",
+                "2020-01-04",
+            ],
+            "value": ["10", "30", "5", "0", "7", "3", "-4", "abc"],
+        }
+    )
+
+
+def test_bad_rows_are_counted_and_removed_by_rule() -> None:
+    table, quality = nodes.to_transactions(_log(), SOURCE)
+    counts = quality.set_index("issue")["rows"]
+    assert counts["missing customer id"] == 1
+    assert counts["unparsable timestamp"] == 1
+    assert counts["non-numeric or missing amount"] == 1
+    assert counts["negative amount"] == 1
+    assert counts["zero amount"] == 1  # kept
+    assert counts["rows removed (any reason)"] == 4
+    assert counts["rows in"] == 8 and counts["rows kept"] == len(table) == 4
+    assert sorted(table["customer_id"]) == ["a", "a", "b", "c"]
+    assert list(table.columns) == list(nodes.CANONICAL)
+
+
+def test_missing_customer_column_fails_naming_it() -> None:
+    with pytest.raises(ValueError, match="'cust'"):
+        nodes.to_transactions(_log().drop(columns="cust"), SOURCE)
+
+
+def test_rfm_features_by_hand() -> None:
+    table, _ = nodes.to_transactions(_log(), SOURCE)
+    features = nodes.build_features(table, "2020-01-21")
+    a, b = features.loc["a"], features.loc["b"]
+    assert a["recency_days"] == 10 and a["tenure_days"] == 20
+    assert a["frequency"] == 2 and a["monetary"] == 40 and a["mean_basket"] == 20
+    assert a["interpurchase_days"] == 10
+    # one order: waited at least its tenure
+    assert b["frequency"] == 1 and b["interpurchase_days"] == b["tenure_days"] + 1
+    # a cut-off ignores later transactions
+    early = nodes.build_features(table, "2020-01-06")
+    assert early.loc["a", "frequency"] == 1 and "c" not in early.index
+
+
+def _segments_log(seed: int = 0, weeks: int = 40) -> pd.DataFrame:
+    """Three kinds of customers: frequent big spenders, regular mid spenders and
+    one-time small buyers, all joining in the first weeks."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    kinds = [("vip", 7, 200.0, 150), ("mid", 30, 40.0, 150), ("one", None, 8.0, 300)]
+    start = pd.Timestamp("2021-01-01")
+    for kind, every, spend, n in kinds:
+        for i in range(n):
+            first = start + pd.Timedelta(days=int(rng.integers(0, 20)))
+            days = [first]
+            if every:
+                while days[-1] < start + pd.Timedelta(weeks=weeks):
+                    days.append(
+                        days[-1]
+                        + pd.Timedelta(days=int(rng.integers(every // 2, every * 2)))
+                    )
+            for day in days:
+                rows.append(
+                    {
+                        "customer_id": f"{kind}{i}",
+                        "order_id": f"{kind}{i}-{day.date()}",
+                        "timestamp": day,
+                        "amount": float(spend * rng.lognormal(0, 0.2)),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def fitted() -> dict:
+    transactions = _segments_log()
+    features = nodes.prepare_features(transactions, PARAMS["features"])
+    scaled = nodes.scale_features(features, PARAMS["features"])
+    model = {
+        **PARAMS["model"],
+        "k_max": 6,
+        "fit_sample_size": 400,
+        "hdbscan": {"min_cluster_size": 30},
+    }
+    table, k_choice = nodes.select_k(scaled, model)
+    assignments, comparison, choice = nodes.fit_models(scaled, k_choice, model)
+    profiles = nodes.profile_segments(features, scaled, assignments, PARAMS["naming"])
+    return {
+        "transactions": transactions,
+        "features": features,
+        "scaled": scaled,
+        "model": model,
+        "k_table": table,
+        "k_choice": k_choice,
+        "assignments": assignments,
+        "comparison": comparison,
+        "choice": choice,
+        "profiles": profiles,
+    }
+
+
+def test_scaling_is_log_then_standard(fitted: dict) -> None:
+    scaled = fitted["scaled"]
+    assert np.allclose(scaled.mean(), 0, atol=1e-9)
+    assert np.allclose(scaled.std(ddof=0), 1, atol=1e-9)
+    raw_monetary = fitted["features"].set_index("customer_id")["monetary"]
+    assert np.corrcoef(np.log1p(raw_monetary), scaled["monetary"])[0, 1] > 0.999
+
+
+def test_k_selection_never_mixes_the_three_kinds(fitted: dict) -> None:
+    assert 3 <= fitted["k_choice"]["k"] <= 6
+    assert set(fitted["k_table"].columns) >= {"inertia", "silhouette", "davies_bouldin"}
+    segment = fitted["assignments"].set_index("customer_id")["segment"]
+    kind = segment.index.str.extract(r"^([a-z]+)")[0].to_numpy()
+    assert pd.crosstab(kind, segment.to_numpy()).gt(0).sum(axis=0).eq(1).all()
+
+
+def test_comparison_has_three_models_and_one_choice(fitted: dict) -> None:
+    comparison = fitted["comparison"]
+    assert set(comparison["model"]) == {"kmeans", "agglomerative", "hdbscan"}
+    assert comparison["chosen"].sum() == 1
+    assert fitted["choice"]["model"] in set(comparison["model"])
+
+
+def test_segment_names_come_from_the_data(fitted: dict) -> None:
+    profiles = fitted["profiles"].set_index("segment")
+    segment = fitted["assignments"].set_index("customer_id")["segment"]
+    vip = profiles.loc[segment["vip0"], "name"]
+    one = profiles.loc[segment["one0"], "name"]
+    assert vip.startswith("High-value active")
+    assert one.startswith("Low-value") and "one-time" in one
+    assert profiles["name"].is_unique
+    assert profiles["action"].str.len().gt(10).all()
+    assert profiles["customers"].sum() == len(segment)
+
+
+def test_stability_curve_starts_at_one_and_recommends_a_period(fitted: dict) -> None:
+    stability = {"initial_days": 60, "step_days": 56, "ari_threshold": 0.7}
+    curve, summary = nodes.stability_curve(
+        fitted["transactions"],
+        fitted["k_choice"],
+        PARAMS["features"],
+        fitted["model"],
+        stability,
+    )
+    assert curve["ari"].iloc[0] == pytest.approx(1.0)
+    assert curve["ari"].between(-1, 1).all()
+    assert curve["elapsed_days"].diff().dropna().eq(56).all()
+    assert summary["recommended_refit_days"] in set(curve["elapsed_days"])
+    assert curve["initial_customers"].nunique() == 1
