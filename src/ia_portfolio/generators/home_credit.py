@@ -32,6 +32,8 @@ import logging
 import numpy as np
 import pandas as pd
 
+from ia_portfolio.generators.frames import frame_with_original_dtypes
+
 logger = logging.getLogger(__name__)
 
 Columns = dict[str, np.ndarray]
@@ -993,19 +995,6 @@ def _target(rng: np.random.Generator, score: np.ndarray) -> np.ndarray:
     return (rng.random(len(score)) < probability).astype(np.int64)
 
 
-def _to_frame(cols: Columns) -> pd.DataFrame:
-    """Assemble the columns in the original order with the original dtypes."""
-    data = {}
-    for name in COLUMNS:
-        if name in STRING_COLUMNS:
-            data[name] = pd.array(cols[name], dtype="str")
-        elif name in INTEGER_COLUMNS:
-            data[name] = cols[name].astype(np.int64, copy=False)
-        else:
-            data[name] = cols[name].astype(np.float64, copy=False)
-    return pd.DataFrame(data, columns=list(COLUMNS))
-
-
 def generate_applications(n_rows: int, seed: int = 0) -> pd.DataFrame:
     """Generate ``n_rows`` synthetic rows shaped like ``application_train.csv``.
 
@@ -1031,7 +1020,7 @@ def generate_applications(n_rows: int, seed: int = 0) -> pd.DataFrame:
     cols |= _documents(rng, cols)
     cols |= _bureau_requests(rng, n)
     cols["TARGET"] = _target(rng, _risk_score(rng, cols, latent))
-    frame = _to_frame(cols)
+    frame = frame_with_original_dtypes(cols, COLUMNS, STRING_COLUMNS, INTEGER_COLUMNS)
     logger.debug(
         "Generated %d Home Credit applications (seed %d), %.2f%% positives.",
         n,

@@ -49,6 +49,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ia_portfolio.generators.frames import frame_with_original_dtypes
+
 logger = logging.getLogger(__name__)
 
 COLUMNS: tuple[str, ...] = (
@@ -638,19 +640,6 @@ def _locations(rng: np.random.Generator, site_of_tree: np.ndarray, codes) -> np.
     return values
 
 
-def _to_frame(cols: dict[str, np.ndarray]) -> pd.DataFrame:
-    """The columns in the original order with the dtypes ``read_csv`` gives."""
-    data = {}
-    for name in COLUMNS:
-        if name in STRING_COLUMNS:
-            data[name] = pd.array(cols[name], dtype="str")
-        elif name in INTEGER_COLUMNS:
-            data[name] = cols[name].astype(np.int64, copy=False)
-        else:
-            data[name] = cols[name].astype(np.float64, copy=False)
-    return pd.DataFrame(data, columns=list(COLUMNS))
-
-
 def generate_trees(n_rows: int = FULL_SIZE, seed: int = 0) -> pd.DataFrame:
     """Generate ``n_rows`` synthetic rows shaped like ``p2-arbres-fr.csv``.
 
@@ -702,6 +691,6 @@ def generate_trees(n_rows: int = FULL_SIZE, seed: int = 0) -> pd.DataFrame:
         "geo_point_2d_a": lat,
         "geo_point_2d_b": lon,
     }
-    frame = _to_frame(cols)
+    frame = frame_with_original_dtypes(cols, COLUMNS, STRING_COLUMNS, INTEGER_COLUMNS)
     logger.debug("Generated %d synthetic Paris trees (seed %d).", n, seed)
     return frame
