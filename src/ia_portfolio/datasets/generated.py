@@ -11,7 +11,7 @@ from kedro.io import AbstractDataset, DatasetError
 from kedro_datasets._typing import TablePreview
 
 
-def _import_callable(path: str) -> Callable[..., pd.DataFrame]:
+def import_callable(path: str) -> Callable[..., pd.DataFrame]:
     module_name, _, attribute = path.rpartition(".")
     try:
         return getattr(importlib.import_module(module_name), attribute)
@@ -48,7 +48,7 @@ class GeneratedDataset(AbstractDataset[None, pd.DataFrame]):
         self.metadata = metadata
 
     def load(self) -> pd.DataFrame:
-        generate = _import_callable(self._generator_path)
+        generate = import_callable(self._generator_path)
         return generate(self._n_rows, self._seed, **self._generator_args)
 
     def save(self, data: None) -> None:
@@ -66,6 +66,6 @@ class GeneratedDataset(AbstractDataset[None, pd.DataFrame]):
 
     def preview(self, nrows: int = 5) -> TablePreview:
         """First rows of a small sample made with the same seed, for kedro-viz."""
-        generate = _import_callable(self._generator_path)
+        generate = import_callable(self._generator_path)
         sample = generate(min(nrows, self._n_rows), self._seed, **self._generator_args)
         return TablePreview(sample.head(nrows).to_dict(orient="split"))

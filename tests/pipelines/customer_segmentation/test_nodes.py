@@ -75,6 +75,39 @@ def test_bad_rows_are_counted_and_removed_by_rule() -> None:
     assert list(table.columns) == list(nodes.CANONICAL)
 
 
+def test_excluded_statuses_are_counted_and_removed() -> None:
+    log = _log().assign(state=["ok", "canceled", "ok", "ok", "ok", "ok", "ok", "ok"])
+    source = {
+        **SOURCE,
+        "columns": {**SOURCE["columns"], "status": "state"},
+        "excluded_statuses": ["canceled"],
+    }
+    table, quality = nodes.to_transactions(log, source)
+    counts = quality.set_index("column")["rows"]
+    assert counts["state"] == 1
+    assert sorted(table["customer_id"]) == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="'state'"):
+        nodes.to_transactions(log.drop(columns="state"), source)
+
+
+def test_category_shares_pool_rare_categories() -> None:
+    table = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "b", "c"],
+            "order_id": ["1", "2", "3", "4", "5"],
+            "timestamp": pd.to_datetime(["2020-01-01"] * 5),
+            "amount": [1.0] * 5,
+            "category": ["books", "books", "toys", "books", "garden"],
+        }
+    )
+    features = nodes.build_features(table, top_categories=1)
+    assert {"share_books", "share_other"} == {
+        c for c in features.columns if c.startswith("share_")
+    }
+    assert features.loc["a", "share_books"] == pytest.approx(2 / 3)
+    assert features.loc["c", "share_other"] == 1
+
+
 def test_missing_customer_column_fails_naming_it() -> None:
     with pytest.raises(ValueError, match="'cust'"):
         nodes.to_transactions(_log().drop(columns="cust"), SOURCE)
@@ -182,12 +215,18 @@ def test_segment_names_come_from_the_data(fitted: dict) -> None:
     assert vip.startswith("High-value active")
     assert one.startswith("Low-value") and "one-time" in one
     assert profiles["name"].is_unique
+    assert profiles["action"].is_unique
     assert profiles["action"].str.len().gt(10).all()
     assert profiles["customers"].sum() == len(segment)
 
 
 def test_stability_curve_starts_at_one_and_recommends_a_period(fitted: dict) -> None:
-    stability = {"initial_days": 60, "step_days": 56, "ari_threshold": 0.7}
+    stability = {
+        "initial_days": 60,
+        "step_days": 56,
+        "ari_threshold": 0.7,
+        "max_elapsed_days": 400,
+    }
     curve, summary = nodes.stability_curve(
         fitted["transactions"],
         fitted["k_choice"],
@@ -200,3 +239,26 @@ def test_stability_curve_starts_at_one_and_recommends_a_period(fitted: dict) -> 
     assert curve["elapsed_days"].diff().dropna().eq(56).all()
     assert summary["recommended_refit_days"] in set(curve["elapsed_days"])
     assert curve["initial_customers"].nunique() == 1
+
+
+def test_segments_of_one_tier_get_different_actions() -> None:
+    """Two high-value active segments, told apart by basket size only."""
+    segment = np.repeat([0, 1, 2], 4)
+    z = {
+        "recency_days": [-1.0] * 8 + [1.0] * 4,
+        "frequency": [1.0] * 8 + [-1.0] * 4,
+        "monetary": [1.0] * 8 + [-1.0] * 4,
+        "mean_basket": [1.5] * 4 + [-1.5] * 4 + [0.0] * 4,
+    }
+    ids = [f"c{i}" for i in range(12)]
+    scaled = pd.DataFrame(z, index=pd.Index(ids, name="customer_id"))
+    features = scaled.reset_index().assign(frequency=2.0)
+    assignments = pd.DataFrame({"customer_id": ids, "segment": segment})
+    profiles = nodes.profile_segments(
+        features, scaled, assignments, PARAMS["naming"]
+    ).set_index("segment")
+    assert profiles.loc[0, "name"].startswith("High-value active")
+    assert profiles.loc[1, "name"].startswith("High-value active")
+    assert profiles["name"].is_unique and profiles["action"].is_unique
+    assert "premium" in profiles.loc[0, "action"]
+    assert "low-priced" in profiles.loc[1, "action"]

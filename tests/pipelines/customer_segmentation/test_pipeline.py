@@ -1,7 +1,8 @@
 """The customer_segmentation pipeline run for real (Kedro session, catalog, hooks,
 MLflow) in throw-away project copies: on the CDNOW log from the lifetimes wheel
-(small search budgets), on a CSV with bad rows, and on a CSV without its customer
-column."""
+(small search budgets), on the eight Olist CSV files of the ``original``
+environment (synthetic ones), on a CSV with bad rows, and on a CSV without its
+customer column."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from ia_portfolio.generators.olist import generate_tables, write_tables
 from ia_portfolio.validation import DataValidationError
 from tests.conftest import copy_project, run_pipeline
 
@@ -24,7 +26,7 @@ REPORTS = Path("data/08_reporting/customer_segmentation")
 FAST = {
     "customer_segmentation": {
         "model": {"k_max": 6, "n_init": 2, "fit_sample_size": 3000},
-        "stability": {"step_days": 91},
+        "stability": {"step_days": 91, "max_elapsed_days": 364},
         "views": {"tsne_sample_size": 500},
     }
 }
@@ -72,6 +74,8 @@ def test_metrics_have_quality_segments_and_stability_curve(cdnow_project: Path) 
     assert "Recommendation: re-fit" in report
     for row in metrics["segments"]:
         assert row["name"] in report and row["action"] in report
+    profiles = pd.read_csv(cdnow_project / REPORTS / "segment_profiles.csv")
+    assert profiles["name"].is_unique and profiles["action"].is_unique
 
 
 def test_metrics_reach_mlflow(cdnow_project: Path) -> None:
@@ -160,3 +164,33 @@ def test_missing_customer_column_fails_naming_it(tmp_path: Path) -> None:
     with pytest.raises(DataValidationError, match="customer_id"):
         run_pipeline(project, "customer_segmentation", env="no_customer")
     assert not (project / REPORTS).exists()
+
+
+def test_original_env_joins_the_eight_olist_files(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    write_tables(project / "data/01_raw/olist", 6_000, seed=5)
+    run_pipeline(project, "customer_segmentation", env="original", runtime_params=FAST)
+    tables = generate_tables(6_000, seed=5)
+    orders = tables["orders"]
+    lines_per_order = tables["order_items"]["order_id"].value_counts()
+    rows = orders["order_id"].map(lines_per_order).fillna(1)
+    excluded = rows[orders["order_status"].isin(["canceled", "unavailable"])].sum()
+    quality = pd.read_csv(project / REPORTS / "input_quality.csv").set_index("column")
+    assert quality.loc["order_status", "rows"] == excluded > 0
+    metrics = json.loads((project / REPORTS / "metrics.json").read_text())
+    assert (
+        metrics["customers"]
+        == pd.read_parquet(
+            project / "data/04_feature/customer_segmentation/customer_features.parquet"
+        ).shape[0]
+    )
+    features = pd.read_parquet(
+        project / "data/05_model_input/customer_segmentation/scaled_features.parquet"
+    )
+    assert {
+        "mean_review_score",
+        "mean_delivery_delay_days",
+        "mean_installments",
+        "mean_distance_km",
+    } <= set(features.columns)
+    assert "Olist" in (project / REPORTS / "report.md").read_text()

@@ -21,7 +21,14 @@ from sklearn.preprocessing import StandardScaler
 logger = logging.getLogger(__name__)
 
 CANONICAL = ("customer_id", "order_id", "timestamp", "amount")
-OPTIONAL = ("items", "review_score", "delivery_delay_days", "category", "installments")
+OPTIONAL = (
+    "items",
+    "review_score",
+    "delivery_delay_days",
+    "category",
+    "installments",
+    "distance_km",
+)
 NOISE = -1
 
 
@@ -40,7 +47,9 @@ def to_transactions(
     - a missing customer id, an unparsable timestamp, a non-numeric or a negative
       amount removes the row (refunds and typing errors are not purchases);
     - zero amounts and exact duplicate lines are counted and kept (the CDNOW log
-      has no order id: two identical lines can be two purchases the same day).
+      has no order id: two identical lines can be two purchases the same day);
+    - when ``columns`` maps a ``status`` column, rows whose status is in
+      ``excluded_statuses`` are removed (cancelled orders are not purchases).
     """
     mapping: dict[str, str] = source["columns"]
     for name in ("customer_id", "timestamp", "amount"):
@@ -82,12 +91,29 @@ def to_transactions(
     bad_date = timestamp.isna()
     non_numeric = amount.isna()
     negative = amount < 0
-    removed = missing_customer | bad_date | non_numeric | negative
+    status_column = mapping.get("status")
+    if status_column is not None and status_column not in raw.columns:
+        raise ValueError(
+            f"Transactions need a '{status_column}' column (status); "
+            f"got columns {list(raw.columns)}."
+        )
+    excluded_status = (
+        raw[status_column].isin(source.get("excluded_statuses", []))
+        if status_column is not None
+        else pd.Series(False, index=raw.index)
+    )
+    removed = missing_customer | bad_date | non_numeric | negative | excluded_status
     rows = [
         ("missing customer id", mapping["customer_id"], missing_customer, "removed"),
         ("unparsable timestamp", mapping["timestamp"], bad_date, "removed"),
         ("non-numeric or missing amount", mapping["amount"], non_numeric, "removed"),
         ("negative amount", mapping["amount"], negative, "removed"),
+        (
+            f"excluded status {source.get('excluded_statuses', [])}",
+            status_column or "-",
+            excluded_status,
+            "removed",
+        ),
         ("zero amount", mapping["amount"], amount == 0, "kept"),
         ("exact duplicate line", "all", raw.duplicated(), "kept"),
     ]
@@ -124,6 +150,7 @@ def to_transactions(
 def build_features(
     transactions: pd.DataFrame,
     reference_date: str | pd.Timestamp | None = None,
+    top_categories: int | None = None,
 ) -> pd.DataFrame:
     """One row per customer: RFM and behavioural features, in natural units.
 
@@ -132,7 +159,9 @@ def build_features(
     the same order are summed first. A one-order customer has no inter-purchase
     time: it is set to their tenure plus one day (they have waited at least that
     long), so the column has no gaps and keeps its meaning "slow to come back".
-    Optional columns present in the table add their mean (and category shares).
+    Optional columns present in the table add their mean, and a ``category``
+    column adds each customer's share of lines per category (the
+    ``top_categories`` most frequent ones, the rest pooled as ``other``).
     """
     if reference_date is None:
         reference = transactions["timestamp"].max().normalize() + pd.Timedelta(days=1)
@@ -165,7 +194,11 @@ def build_features(
         values = grouped[column].mean()
         features[f"mean_{column}"] = values.fillna(values.median())
     if "category" in data.columns:
-        shares = pd.crosstab(data["customer_id"], data["category"], normalize="index")
+        category = data["category"].fillna("unknown")
+        if top_categories is not None:
+            top = category.value_counts().index[:top_categories]
+            category = category.where(category.isin(top), "other")
+        shares = pd.crosstab(data["customer_id"], category, normalize="index")
         shares.columns = [f"share_{c}" for c in shares.columns]
         features = features.join(shares).fillna({c: 0.0 for c in shares.columns})
     features.index.name = "customer_id"
@@ -177,7 +210,11 @@ def prepare_features(
 ) -> pd.DataFrame:
     """Customer features of the whole log, as a table with a ``customer_id``
     column (for the catalog)."""
-    features = build_features(transactions, features_params.get("reference_date"))
+    features = build_features(
+        transactions,
+        features_params.get("reference_date"),
+        features_params.get("top_categories"),
+    )
     logger.info("%s customers, %s features", len(features), features.shape[1])
     return features.reset_index()
 
@@ -396,6 +433,21 @@ def _tier(z: float, thresholds: dict[str, float], words: list[str]) -> str:
     return words[1]
 
 
+def _distinctive_feature(zs: pd.Series, naming: dict[str, Any]) -> tuple[str, str]:
+    """The feature, other than value and recency, on which a segment departs most
+    from the average customer, and the direction (``high`` or ``low``)."""
+    others = zs.drop([c for c in [*naming["value_columns"], "recency_days"] if c in zs])
+    feature = str(others.abs().idxmax())
+    return feature, "high" if others[feature] > 0 else "low"
+
+
+def _feature_hint(feature: str, direction: str, naming: dict[str, Any]) -> str:
+    if feature.startswith("share_"):
+        category = feature.removeprefix("share_").replace("_", " ")
+        return naming["category_hint"][direction].format(category=category)
+    return naming["feature_hints"].get(feature, {}).get(direction, "")
+
+
 def profile_segments(
     features: pd.DataFrame,
     scaled: pd.DataFrame,
@@ -408,8 +460,10 @@ def profile_segments(
     The name is computed from the segment's mean z-scores: a value tier from
     spend and frequency (``value_columns``), an activity tier from recency, and
     "one-time buyers" when the median customer ordered once. The action is looked
-    up from the (value, activity) pair in ``naming.actions``. Names are made
-    unique by the segment's most distinctive other feature."""
+    up from the (value, activity) pair in ``naming.actions`` and completed by the
+    hint of the segment's most distinctive other feature when it stands out
+    (``naming.feature_hints``), so two segments of the same tier get different
+    advice. Names shared by several segments are completed by that feature."""
     frame = features.set_index("customer_id")
     segment = assignments.set_index("customer_id")["segment"]
     frame = frame.loc[segment.index]
@@ -428,6 +482,9 @@ def profile_segments(
         activity = _tier(
             -recency_z, naming["thresholds"], ["active", "cooling", "lapsed"]
         )
+        feature, direction = _distinctive_feature(zs, naming)
+        stands_out = abs(zs[feature]) >= naming["thresholds"]["high"]
+        hint = _feature_hint(feature, direction, naming) if stands_out else ""
         one_time = seg != NOISE and medians.loc[seg, "frequency"] <= 1
         name = f"{value.capitalize()} {activity}" + (
             " one-time buyers" if one_time else " customers"
@@ -435,12 +492,13 @@ def profile_segments(
         if seg == NOISE:
             name, action = "Unassigned (density noise)", naming["noise_action"]
         else:
-            action = naming["actions"][value][activity]
+            action = naming["actions"][value][activity] + (f"; {hint}" if hint else "")
         rows.append(
             {
                 "segment": int(seg),
                 "name": name,
                 "action": action,
+                "distinctive_feature": f"{direction} {feature.replace('_', ' ')}",
                 "customers": int(sizes.loc[seg]),
                 "share": float(sizes.loc[seg] / len(segment)),
                 "value_z": value_z,
@@ -451,14 +509,9 @@ def profile_segments(
         )
     profiles = pd.DataFrame(rows)
     duplicated = profiles["name"].duplicated(keep=False)
-    for idx in profiles.index[duplicated]:
-        zs = z.loc[profiles.loc[idx, "segment"]]
-        others = zs.drop(
-            [c for c in naming["value_columns"] + ["recency_days"] if c in zs]
-        )
-        feature = others.abs().idxmax()
-        direction = "high" if others[feature] > 0 else "low"
-        profiles.loc[idx, "name"] += f", {direction} {feature.replace('_', ' ')}"
+    profiles.loc[duplicated, "name"] += (
+        ", " + profiles.loc[duplicated, "distinctive_feature"]
+    )
     dup = profiles["name"].duplicated(keep=False)
     profiles.loc[dup, "name"] += " #" + profiles.loc[dup, "segment"].astype(str)
     return profiles.sort_values("value_z", ascending=False).reset_index(drop=True)
@@ -475,10 +528,10 @@ def stability_curve(
     """ARI between a frozen segmentation and a re-fitted one, by elapsed time.
 
     The model (scaler + KMeans with the chosen k) is fitted on the first
-    ``initial_days`` of the log. Every ``step_days`` the features of the initial
-    customers are recomputed on the longer log; the frozen model assigns them,
-    a model re-fitted on all customers of the longer log assigns them too, and
-    the ARI compares both. The recommended re-fit period is the last elapsed time
+    ``initial_days`` of the log. Every ``step_days`` (up to ``max_elapsed_days``)
+    the features of the initial customers are recomputed on the longer log; the
+    frozen model assigns them, a model re-fitted on all customers of the longer
+    log assigns them too, and the ARI compares both. The recommended re-fit period is the last elapsed time
     before the ARI first falls under ``ari_threshold``.
     """
     seed, k = model_params["seed"], k_choice["k"]
@@ -487,7 +540,10 @@ def stability_curve(
     cut0 = start + pd.Timedelta(days=stability["initial_days"])
 
     def fit(cut: pd.Timestamp) -> tuple[pd.DataFrame, StandardScaler, KMeans]:
-        matrix = transform_features(build_features(transactions, cut), features_params)
+        features = build_features(
+            transactions, cut, features_params.get("top_categories")
+        )
+        matrix = transform_features(features, features_params)
         scaler = StandardScaler().fit(matrix)
         model = KMeans(n_clusters=k, n_init=model_params["n_init"], random_state=seed)
         model.fit(scaler.transform(matrix))
@@ -495,13 +551,16 @@ def stability_curve(
 
     matrix0, scaler0, model0 = fit(cut0)
     initial = matrix0.index
+    horizon = min(end, cut0 + pd.Timedelta(days=stability["max_elapsed_days"]))
     rows = []
     elapsed = 0
-    while cut0 + pd.Timedelta(days=elapsed) <= end:
+    while cut0 + pd.Timedelta(days=elapsed) <= horizon:
         cut = cut0 + pd.Timedelta(days=elapsed)
         matrix, scaler, model = fit(cut)
         known = matrix.loc[initial]
-        frozen = model0.predict(scaler0.transform(known))
+        # a category that enters the top ones later is unknown to the frozen model
+        frozen_view = known.reindex(columns=matrix0.columns, fill_value=0.0)
+        frozen = model0.predict(scaler0.transform(frozen_view))
         refit = model.predict(scaler.transform(known))
         rows.append(
             {
