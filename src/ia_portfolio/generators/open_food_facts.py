@@ -3,7 +3,7 @@
 
 The data is entirely synthetic: no row comes from Open Food Facts. It mimics the
 seed's 24-column subset of the original tab-separated file (320,772 products in
-the 2017 export) and its known defects, at the spec's rates:
+the 2017 export) and its known defects, at their documented rates:
 
 * ``countries_fr`` contains "France" for 98,440 of 320,772 rows (30.7 %); most of
   the rest are US products with no ``pnns_groups_1``;

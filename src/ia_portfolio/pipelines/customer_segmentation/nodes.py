@@ -289,11 +289,14 @@ def select_k(
 
     Choice rule: among k >= ``min_segments`` (fewer segments give nothing to
     write to), the best mean rank of silhouette (high) and Davies-Bouldin (low);
-    a tie goes to the k closest to the elbow. Silhouette is computed on a sample.
+    a tie goes to the k closest to the elbow. Each KMeans is fitted on a sample
+    of ``kmeans_sample_size`` customers (inertia is that sample's) and silhouette
+    computed on a sample of ``metric_sample_size``, so the search costs the same
+    on a large customer base.
     """
     seed = model_params["seed"]
     sample = _sample(scaled, model_params["metric_sample_size"], seed).to_numpy()
-    x = scaled.to_numpy()
+    x = _sample(scaled, model_params["kmeans_sample_size"], seed).to_numpy()
     rows = []
     for k in range(model_params["k_min"], model_params["k_max"] + 1):
         model = KMeans(n_clusters=k, n_init=model_params["n_init"], random_state=seed)
@@ -531,8 +534,9 @@ def stability_curve(
     ``initial_days`` of the log. Every ``step_days`` (up to ``max_elapsed_days``)
     the features of the initial customers are recomputed on the longer log; the
     frozen model assigns them, a model re-fitted on all customers of the longer
-    log assigns them too, and the ARI compares both. The recommended re-fit period is the last elapsed time
-    before the ARI first falls under ``ari_threshold``.
+    log assigns them too, and the ARI compares both. Each KMeans is fitted on at
+    most ``kmeans_sample_size`` customers. The recommended re-fit period is the
+    last elapsed time before the ARI first falls under ``ari_threshold``.
     """
     seed, k = model_params["seed"], k_choice["k"]
     start = transactions["timestamp"].min().normalize()
@@ -546,7 +550,8 @@ def stability_curve(
         matrix = transform_features(features, features_params)
         scaler = StandardScaler().fit(matrix)
         model = KMeans(n_clusters=k, n_init=model_params["n_init"], random_state=seed)
-        model.fit(scaler.transform(matrix))
+        sample = _sample(matrix, model_params["kmeans_sample_size"], seed)
+        model.fit(scaler.transform(sample))
         return matrix, scaler, model
 
     matrix0, scaler0, model0 = fit(cut0)

@@ -113,10 +113,13 @@ def write_report(
         "## Segments",
         "",
         "Names and actions are derived from each segment's mean z-scores "
-        "(value = spend and frequency, activity = recency); see `profiles.png` "
-        "and `snake_plot.png`.",
+        "(value = spend and frequency, activity = recency); each action is "
+        "completed by the segment's most distinctive other feature. See "
+        "`profiles.png` and `snake_plot.png`.",
         "",
-        _table(profiles[["name", "action", "customers", "share"]]),
+        _table(
+            profiles[["name", "action", "distinctive_feature", "customers", "share"]]
+        ),
         "",
         "Median customer of each segment:",
         "",
