@@ -108,15 +108,19 @@ def to_transactions(
         ("unparsable timestamp", mapping["timestamp"], bad_date, "removed"),
         ("non-numeric or missing amount", mapping["amount"], non_numeric, "removed"),
         ("negative amount", mapping["amount"], negative, "removed"),
-        (
-            f"excluded status {source.get('excluded_statuses', [])}",
-            status_column or "-",
-            excluded_status,
-            "removed",
-        ),
         ("zero amount", mapping["amount"], amount == 0, "kept"),
         ("exact duplicate line", "all", raw.duplicated(), "kept"),
     ]
+    if status_column is not None:
+        rows.insert(
+            4,
+            (
+                f"excluded status {source.get('excluded_statuses', [])}",
+                status_column,
+                excluded_status,
+                "removed",
+            ),
+        )
     quality = pd.DataFrame(
         [
             {"issue": issue, "column": col, "rows": int(mask.sum()), "action": action}
