@@ -1,5 +1,5 @@
-"""``python -m benchmarks [all|scale|serving|text_analytics|smart_city|public_health]
-[options]``.
+"""``python -m benchmarks [all|scale|serving|sentiment_serving|text_analytics|
+smart_city|public_health] [options]``.
 
 Runs the chosen benchmarks, writes ``benchmarks/results/<name>.json`` and
 ``benchmarks/results/README.md``, and prints a summary table.
@@ -15,7 +15,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import pipeline_runs, report, scale, serving, text_analytics
+from benchmarks import (
+    pipeline_runs,
+    report,
+    scale,
+    sentiment_serving,
+    serving,
+    text_analytics,
+)
 from benchmarks.common import RESULTS_DIR
 
 logger = logging.getLogger("benchmarks")
@@ -31,7 +38,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "benchmark",
         nargs="?",
         default="all",
-        choices=["all", "scale", "serving", "text_analytics", *pipeline_runs.SPECS],
+        choices=[
+            "all",
+            "scale",
+            "serving",
+            "sentiment_serving",
+            "text_analytics",
+            *pipeline_runs.SPECS,
+        ],
     )
     parser.add_argument(
         "--sizes",
@@ -60,6 +74,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="serving: Lending Club row used as the applicant (default: 0)",
     )
     parser.add_argument(
+        "--trained-project",
+        type=Path,
+        default=None,
+        help="sentiment_serving: serve this project, where `kedro run "
+        "--pipeline=sentiment` already ran, instead of training a copy",
+    )
+    parser.add_argument(
         "--repeats",
         type=int,
         default=20,
@@ -78,13 +99,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="smart_city, public_health: generated rows (default: the full size)",
     )
-    parser.add_argument("--connections", type=int, default=4, help="serving: wrk -c")
-    parser.add_argument("--threads", type=int, default=1, help="serving: wrk -t")
     parser.add_argument(
-        "--duration", type=int, default=20, help="serving: measured seconds per server"
+        "--connections", type=int, default=4, help="serving, sentiment_serving: wrk -c"
     )
     parser.add_argument(
-        "--warmup", type=int, default=5, help="serving: warm-up seconds per server"
+        "--threads", type=int, default=1, help="serving, sentiment_serving: wrk -t"
+    )
+    parser.add_argument(
+        "--duration",
+        type=int,
+        default=20,
+        help="serving, sentiment_serving: measured seconds per server (and scenario)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=5,
+        help="serving, sentiment_serving: warm-up seconds per server (and scenario)",
     )
     parser.add_argument(
         "--max-load",
@@ -154,6 +185,25 @@ def main(argv: list[str] | None = None) -> int:
             ok &= serving.run(config, workdir / "serving", args.results_dir)["ok"]
         except Exception:
             logger.exception("The serving benchmark failed.")
+            ok = False
+    if args.benchmark in ("all", "sentiment_serving"):
+        config = sentiment_serving.SentimentServingConfig(
+            trained_project=args.trained_project,
+            connections=args.connections,
+            threads=args.threads,
+            duration_s=args.duration,
+            warmup_s=args.warmup,
+            max_load=args.max_load,
+            max_wait_s=args.max_wait,
+            keep=args.keep,
+        )
+        try:
+            result = sentiment_serving.run(
+                config, workdir / "sentiment_serving", args.results_dir
+            )
+            ok &= result["ok"]
+        except Exception:
+            logger.exception("The sentiment_serving benchmark failed.")
             ok = False
     if args.benchmark in ("all", "text_analytics"):
         config = text_analytics.TextAnalyticsConfig(

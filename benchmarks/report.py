@@ -92,6 +92,29 @@ def serving_rows(result: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+def sentiment_serving_rows(result: dict[str, Any]) -> list[list[str]]:
+    """One table row per server and scenario of the ``sentiment_serving``
+    benchmark."""
+    rows = []
+    for key, figures in result.get("results", {}).items():
+        server, _, scenario = key.partition("/")
+        rows.append(
+            [
+                server,
+                scenario.replace("_", " "),
+                f"{figures['requests_per_s']:,.1f}",
+                f"{figures['texts_per_s']:,.1f}",
+                f"{figures['p50_ms']:.2f}",
+                f"{figures['p99_ms']:.2f}",
+                f"{figures['requests']:,}",
+                str(figures["non_2xx"] + figures["socket_errors"]),
+                f"{figures['server_rss_bytes_after'] / MIB:,.0f} MiB",
+                str(figures["load_average_before"]["1min"]),
+            ]
+        )
+    return rows
+
+
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     """A GitHub markdown table."""
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
@@ -119,6 +142,19 @@ SERVING_HEADER = [
     "requests",
     "non-2xx",
     "socket errors",
+    "server RSS",
+    "load 1-min",
+]
+
+SENTIMENT_SERVING_HEADER = [
+    "server",
+    "request",
+    "requests/s",
+    "texts/s",
+    "p50 ms",
+    "p99 ms",
+    "requests",
+    "errors",
     "server RSS",
     "load 1-min",
 ]
@@ -174,6 +210,38 @@ def _serving_section(result: dict[str, Any]) -> list[str]:
         _machine_line(result),
         "",
         markdown_table(SERVING_HEADER, serving_rows(result)),
+        "",
+    ]
+    if "error" in result:
+        lines += [f"Failed: {result['error']}", ""]
+    return lines
+
+
+def _sentiment_serving_section(result: dict[str, Any]) -> list[str]:
+    config = result["config"]
+    training = result.get("training", {})
+    if training.get("reused"):
+        trained = " (a project trained beforehand, reused)"
+    elif training.get("wall_s") is not None:
+        trained = f" in {training['wall_s']:.0f} s"
+    else:
+        trained = ""
+    lines = [
+        "## sentiment_serving: `POST /sentiment/predict` vs `mlflow models serve`",
+        "",
+        f"Model: `{training.get('command', '?')}`{trained}; chosen "
+        f"{training.get('chosen_model', '?')} (test F1 of the negative class "
+        f"{_optional(training.get('test_f1_negative'), '{:.3f}')}), registered "
+        f"version {result.get('model_version', '?')} (alias `champion`). Both servers up "
+        f"side by side, 1 worker each, loaded in turn with {config['wrk']}: "
+        f"{config['connections']} connections, {config['threads']} thread(s), "
+        f"{config['duration_s']} s after a {config['warmup_s']} s warm-up, per "
+        "request one short airline-customer text or a batch of 32. The API also "
+        "validates every text and names the model version in each answer.",
+        "",
+        _machine_line(result),
+        "",
+        markdown_table(SENTIMENT_SERVING_HEADER, sentiment_serving_rows(result)),
         "",
     ]
     if "error" in result:
@@ -300,6 +368,8 @@ def write_readme(results_dir: Path) -> Path:
         lines += _scale_section(scale)
     if serving := _load(results_dir, "serving"):
         lines += _serving_section(serving)
+    if sentiment := _load(results_dir, "sentiment_serving"):
+        lines += _sentiment_serving_section(sentiment)
     if text := _load(results_dir, "text_analytics"):
         lines += _text_analytics_section(text)
     for name, spec in SPECS.items():

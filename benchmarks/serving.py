@@ -53,11 +53,9 @@ CATALOG_FILE = Path("conf/base/catalog_scoring.yml")
 
 
 @dataclass
-class ServingConfig:
-    """What the ``serving`` benchmark runs."""
+class LoadConfig:
+    """How servers are started and loaded with wrk."""
 
-    n_trials: int = 5
-    row: int = 0
     connections: int = 4
     threads: int = 1
     duration_s: int = 20
@@ -68,16 +66,6 @@ class ServingConfig:
     max_load: float = 1.5
     max_wait_s: float = 600.0
     keep: bool = False
-
-    def train_command(self) -> list[str]:
-        """The training command run in the project copy."""
-        return [
-            str(VENV_BIN / "kedro"),
-            "run",
-            "--pipeline=scoring",
-            "--params",
-            f"scoring.tuning.n_trials={self.n_trials}",
-        ]
 
     def wrk_command(self, url: str, duration_s: int) -> list[str]:
         """The load command for one target URL."""
@@ -90,6 +78,24 @@ class ServingConfig:
             "--latency",
             f"--script={WRK_SCRIPT}",
             url,
+        ]
+
+
+@dataclass
+class ServingConfig(LoadConfig):
+    """What the ``serving`` benchmark runs."""
+
+    n_trials: int = 5
+    row: int = 0
+
+    def train_command(self) -> list[str]:
+        """The training command run in the project copy."""
+        return [
+            str(VENV_BIN / "kedro"),
+            "run",
+            "--pipeline=scoring",
+            "--params",
+            f"scoring.tuning.n_trials={self.n_trials}",
         ]
 
 
@@ -232,7 +238,7 @@ def running_server(
 
 
 def run_wrk(
-    config: ServingConfig, target: Target, body_file: Path, duration_s: int
+    config: LoadConfig, target: Target, body_file: Path, duration_s: int
 ) -> dict[str, Any]:
     """Drive ``target`` with wrk for ``duration_s``; latency, rate and errors."""
     body_file.write_text(json.dumps(target.body))

@@ -10,9 +10,11 @@ from fastapi import FastAPI
 from ia_portfolio import __version__
 from ia_portfolio.serving.catalog import CatalogArtifacts
 from ia_portfolio.serving.scoring import scoring_router
+from ia_portfolio.serving.sentiment import sentiment_router
 
 PROJECT_PATH_ENV = "IA_PORTFOLIO_PROJECT_PATH"
 KEDRO_ENV_ENV = "IA_PORTFOLIO_KEDRO_ENV"
+SENTIMENT_MODEL_URI_ENV = "IA_PORTFOLIO_SENTIMENT_MODEL_URI"
 
 
 def default_project_path() -> Path:
@@ -38,4 +40,9 @@ def create_app(project_path: Path | None = None, env: str | None = None) -> Fast
         return {"status": "ok", "version": __version__}
 
     app.include_router(scoring_router(artifacts))
+    app.include_router(
+        sentiment_router(
+            artifacts.mlflow_client, os.environ.get(SENTIMENT_MODEL_URI_ENV)
+        )
+    )
     return app

@@ -1,4 +1,4 @@
-"""Access to the project's Kedro catalog from the web layer."""
+"""Access to the project's Kedro catalog and MLflow registry from the web layer."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
+from mlflow import MlflowClient
 
 logger = logging.getLogger(__name__)
 
@@ -17,12 +18,20 @@ class ArtifactNotFoundError(LookupError):
 
 
 class CatalogArtifacts:
-    """Loads trained artifacts (models, preprocessing) once, by catalog name."""
+    """Loads trained artifacts (models, preprocessing) once, by catalog name, and
+    gives a client of the project's MLflow tracking store and model registry."""
 
     def __init__(self, project_path: Path, env: str | None = None) -> None:
         bootstrap_project(project_path)
         with KedroSession.create(project_path=project_path, env=env) as session:
-            self._catalog = session.load_context().catalog
+            context = session.load_context()
+        self._catalog = context.catalog
+        # kedro-mlflow's after_context_created hook resolves mlflow.yml onto the context.
+        mlflow_server = context.mlflow.server
+        self.mlflow_client = MlflowClient(
+            tracking_uri=mlflow_server.mlflow_tracking_uri,
+            registry_uri=mlflow_server.mlflow_registry_uri,
+        )
         self._cache: dict[str, Any] = {}
 
     def load(self, name: str, hint: str) -> Any:

@@ -33,6 +33,7 @@ from ia_portfolio.pipelines.scoring.model import (
     fit_sigmoid_calibration,
 )
 from ia_portfolio.reporting import new_figure
+from ia_portfolio.tuning import suggest_params
 
 logger = logging.getLogger(__name__)
 
@@ -97,25 +98,6 @@ def _folds(cv: dict[str, Any]) -> StratifiedKFold:
     return StratifiedKFold(
         n_splits=cv["n_splits"], shuffle=True, random_state=cv["seed"]
     )
-
-
-def suggest_params(trial: optuna.Trial, search_space: dict[str, Any]) -> dict[str, Any]:
-    """Hyperparameters for one trial from a declarative search space."""
-    params = {}
-    for name, spec in search_space.items():
-        if spec["type"] == "float":
-            params[name] = trial.suggest_float(
-                name, spec["low"], spec["high"], log=spec.get("log", False)
-            )
-        elif spec["type"] == "int":
-            params[name] = trial.suggest_int(
-                name, spec["low"], spec["high"], log=spec.get("log", False)
-            )
-        elif spec["type"] == "categorical":
-            params[name] = trial.suggest_categorical(name, spec["choices"])
-        else:
-            raise ValueError(f"Unknown search-space type '{spec['type']}' for {name}.")
-    return params
 
 
 def tune_candidate(

@@ -1,0 +1,46 @@
+# The ia_portfolio API (FastAPI on uvicorn) with the project's configuration and a
+# sentiment model trained at build time into the image's own MLflow store
+# (/app/mlflow.db + /app/mlruns). Build, run, volumes and settings: docs/deployment.md.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    KEDRO_DISABLE_TELEMETRY=1 \
+    DO_NOT_TRACK=1 \
+    HF_HUB_OFFLINE=1 \
+    MPLBACKEND=Agg \
+    IA_PORTFOLIO_PROJECT_PATH=/app
+
+# LightGBM's wheel links against the GNU OpenMP runtime, absent from the slim image.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libgomp1 \
+    && rm -rf /var/lib/apt/lists/*
+
+RUN useradd --create-home --uid 1000 app
+WORKDIR /app
+
+# The lock pins torch's CPU build (torch==2.13.0+cpu), published on PyTorch's index only.
+COPY requirements.lock ./
+RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.lock
+
+COPY pyproject.toml README.md ./
+COPY src/ src/
+RUN pip install --no-deps .
+
+COPY conf/ conf/
+COPY data/ data/
+RUN mkdir -p conf/local && chown -R app:app /app
+USER app
+
+# MLflow records absolute artifact paths, so the model is trained where it is served.
+# TRAIN_SENTIMENT=false builds an image without a model, to serve a project mounted
+# from a volume instead (IA_PORTFOLIO_PROJECT_PATH).
+ARG TRAIN_SENTIMENT=true
+RUN if [ "$TRAIN_SENTIMENT" = "true" ]; then kedro run --pipeline=sentiment; fi
+
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"]
+CMD ["python", "-m", "ia_portfolio.serving", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,98 @@
+"""Datasets of the ``sentiment`` pipeline's raw inputs."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pandas as pd
+from kedro.io import AbstractDataset, DatasetError
+from kedro_datasets._typing import TablePreview
+
+logger = logging.getLogger(__name__)
+
+
+class StackedDataset(AbstractDataset[None, pd.DataFrame]):
+    """Several tables with the same columns, read and stacked into one.
+
+    Used to pool tables published as separate parts (e.g. a training and a
+    testing file) before the pipeline makes its own split. Example catalog entry::
+
+        reviews:
+          type: ia_portfolio.pipelines.sentiment.datasets.StackedDataset
+          datasets:
+            - {type: ia_portfolio.datasets.RDatasetsDataset, package: modeldata, item: training_data}
+            - {type: ia_portfolio.datasets.RDatasetsDataset, package: modeldata, item: testing_data}
+    """
+
+    def __init__(
+        self,
+        *,
+        datasets: list[dict[str, Any]],
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self._configs = datasets
+        self._datasets = [
+            AbstractDataset.from_config(f"part_{i}", config)
+            for i, config in enumerate(datasets)
+        ]
+        self.metadata = metadata
+
+    def load(self) -> pd.DataFrame:
+        return pd.concat([d.load() for d in self._datasets], ignore_index=True)
+
+    def save(self, data: None) -> None:
+        raise DatasetError(f"{type(self).__name__} is read-only.")
+
+    def _exists(self) -> bool:
+        return all(d.exists() for d in self._datasets)
+
+    def _describe(self) -> dict[str, Any]:
+        return {"datasets": self._configs}
+
+    def preview(self, nrows: int = 5) -> TablePreview:
+        """First rows, for kedro-viz."""
+        return TablePreview(
+            self._datasets[0].load().head(nrows).to_dict(orient="split")
+        )
+
+
+class WordVectorsDataset(AbstractDataset[None, Any]):
+    """Pretrained word vectors in GloVe/word2vec text format, or ``None`` when the
+    file is absent (the pipeline then trains its own vectors only).
+
+    ``no_header: true`` reads GloVe files, which lack word2vec's count line.
+    """
+
+    def __init__(
+        self,
+        *,
+        filepath: str,
+        no_header: bool = True,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self._filepath = PurePosixPath(filepath)
+        self._no_header = no_header
+        self.metadata = metadata
+
+    def load(self) -> Any:
+        path = Path(self._filepath)
+        if not path.is_file():
+            logger.info("No pretrained word vectors at %s: skipped.", path)
+            return None
+        from gensim.models import KeyedVectors  # noqa: PLC0415 - only when present
+
+        logger.info("Reading pretrained word vectors from %s.", path)
+        return KeyedVectors.load_word2vec_format(
+            str(path), binary=False, no_header=self._no_header
+        )
+
+    def save(self, data: Any) -> None:
+        raise DatasetError(f"{type(self).__name__} is read-only.")
+
+    def _exists(self) -> bool:
+        return Path(self._filepath).is_file()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": str(self._filepath), "no_header": self._no_header}

@@ -1,0 +1,646 @@
+"""Nodes of the ``sentiment`` pipeline."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import mlflow
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from mlflow.models import infer_signature
+from sklearn.metrics import RocCurveDisplay
+from sklearn.model_selection import train_test_split
+
+from ia_portfolio.pipelines.sentiment import classifiers
+from ia_portfolio.pipelines.sentiment.metrics import (
+    best_threshold,
+    classification_metrics,
+    negative_f1,
+)
+from ia_portfolio.pipelines.sentiment.serving_model import (
+    CLASSIFIER_ARTIFACT,
+    SentimentModel,
+    predictions_frame,
+)
+from ia_portfolio.pipelines.sentiment.text import dedup_key, tokenize
+from ia_portfolio.reporting import new_figure
+from ia_portfolio.tuning import SearchResult, maximise
+
+logger = logging.getLogger(__name__)
+
+
+# TensorFlow and torch take seconds to import: loaded when a node needs them, so
+# that other pipelines' runs, kedro viz and the API do not pay for them.
+def _recurrent() -> ModuleType:
+    return importlib.import_module("ia_portfolio.pipelines.sentiment.recurrent")
+
+
+def _transformer() -> ModuleType:
+    return importlib.import_module("ia_portfolio.pipelines.sentiment.transformer")
+
+
+TEXT, LABEL = "text", "label"
+REPORT_COLUMNS = [
+    "model",
+    "validation_f1_negative",
+    "accuracy",
+    "roc_auc",
+    "f1_negative",
+    "training_s",
+    "latency_ms_per_text",
+    "size_mb",
+]
+
+
+@dataclass
+class Candidate:
+    """A trained model, its decision threshold and what its training cost."""
+
+    name: str
+    classifier: classifiers.TextClassifier
+    threshold: float
+    validation: dict[str, float]
+    params: dict[str, Any]
+    fit_seconds: float
+    search_seconds: float
+    n_trials: int
+
+
+# --- data -----------------------------------------------------------------------
+
+
+def prepare_corpus(raw: pd.DataFrame, data: dict[str, Any]) -> pd.DataFrame:
+    """The raw table as the canonical ``text``/``label`` table (1 = positive).
+
+    ``data`` names the text and label columns and which raw labels are negative
+    and positive; rows with other labels or an empty text are dropped. With
+    ``sample_size`` set, a stratified, seeded sample of that many rows is kept.
+    """
+    for key in ("text_column", "label_column"):
+        if data[key] not in raw.columns:
+            raise KeyError(
+                f"Column '{data[key]}' (parameter sentiment.data.{key}) is not in "
+                f"sentiment.raw_texts; columns are {list(raw.columns)}."
+            )
+    raw_labels = raw[data["label_column"]]
+    labels = pd.Series(np.nan, index=raw.index)
+    labels[raw_labels.isin(data["negative_labels"])] = 0
+    labels[raw_labels.isin(data["positive_labels"])] = 1
+    texts = raw[data["text_column"]].astype("string").str.strip()
+    keep = labels.notna() & texts.notna() & (texts.str.len() > 0)
+    corpus = pd.DataFrame(
+        {TEXT: texts[keep].astype(str), LABEL: labels[keep].astype(int)}
+    ).reset_index(drop=True)
+    if corpus[LABEL].nunique() < 2:  # noqa: PLR2004
+        raise ValueError(
+            "sentiment.raw_texts needs both classes: check sentiment.data."
+            f"negative_labels/positive_labels against values {raw_labels.unique()[:10]}."
+        )
+    sample_size = data.get("sample_size")
+    if sample_size and sample_size < len(corpus):
+        corpus, _ = train_test_split(
+            corpus,
+            train_size=sample_size,
+            stratify=corpus[LABEL],
+            random_state=data["seed"],
+        )
+        corpus = corpus.reset_index(drop=True)
+    logger.info(
+        "%d texts (%d dropped), %.1f %% negative.",
+        len(corpus),
+        len(raw) - int(keep.sum()),
+        100 * (1 - corpus[LABEL].mean()),
+    )
+    return corpus
+
+
+def deduplicate(corpus: pd.DataFrame) -> pd.DataFrame:
+    """One row per text, compared cleaned and lowercased.
+
+    A text seen with both labels says nothing reliable about either: all its
+    copies are dropped. Otherwise its first copy is kept.
+    """
+    keys = corpus[TEXT].map(dedup_key)
+    labels_per_key = corpus.groupby(keys)[LABEL].nunique()
+    conflicting = keys.isin(labels_per_key.index[labels_per_key > 1])
+    unique = corpus[~conflicting & ~keys.duplicated()]
+    logger.info(
+        "Deduplication: %d duplicate copies and %d rows of %d texts with "
+        "conflicting labels dropped.",
+        int((~conflicting & keys.duplicated()).sum()),
+        int(conflicting.sum()),
+        int((labels_per_key > 1).sum()),
+    )
+    return unique.reset_index(drop=True)
+
+
+def split_corpus(
+    corpus: pd.DataFrame, split: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Deduplicated, then stratified and seeded train/validation/test splits.
+
+    After deduplication no text can land in two splits. Validation chooses
+    hyperparameters, thresholds and the model; test is read once, at the end.
+    """
+    unique = deduplicate(corpus)
+    train_validation, test = train_test_split(
+        unique,
+        test_size=split["test_size"],
+        stratify=unique[LABEL],
+        random_state=split["seed"],
+    )
+    train, validation = train_test_split(
+        train_validation,
+        test_size=split["validation_size"] / (1 - split["test_size"]),
+        stratify=train_validation[LABEL],
+        random_state=split["seed"],
+    )
+    logger.info(
+        "Splits: %d train, %d validation, %d test.",
+        len(train),
+        len(validation),
+        len(test),
+    )
+    return (
+        train.reset_index(drop=True),
+        validation.reset_index(drop=True),
+        test.reset_index(drop=True),
+    )
+
+
+# --- training -------------------------------------------------------------------
+
+
+def _candidate(name: str, search: SearchResult, validation: pd.DataFrame) -> Candidate:
+    proba = search.model.predict_proba(validation[TEXT].tolist())
+    threshold = best_threshold(validation[LABEL].to_numpy(), proba)
+    return Candidate(
+        name=name,
+        classifier=search.model,
+        threshold=threshold,
+        validation=classification_metrics(validation[LABEL], proba, threshold),
+        params=search.params,
+        fit_seconds=search.fit_seconds,
+        search_seconds=search.search_seconds,
+        n_trials=search.n_trials,
+    )
+
+
+def _validation_score(
+    classifier: classifiers.TextClassifier, validation: pd.DataFrame
+) -> float:
+    """Negative-class F1 at the best threshold: the selection metric."""
+    proba = classifier.predict_proba(validation[TEXT].tolist())
+    y = validation[LABEL].to_numpy()
+    return negative_f1(y, proba, best_threshold(y, proba))
+
+
+def train_baselines(
+    train: pd.DataFrame, validation: pd.DataFrame, baselines: dict[str, Any], seed: int
+) -> dict[str, Candidate]:
+    """The naive baseline (class prior) and a tuned TF-IDF + logistic regression."""
+    texts, y = train[TEXT].tolist(), train[LABEL].to_numpy()
+    started = time.perf_counter()
+    dummy = classifiers.fit_dummy(texts, y)
+    dummy_fit = SearchResult(
+        model=dummy,
+        params={"strategy": "prior"},
+        score=_validation_score(dummy, validation),
+        fit_seconds=time.perf_counter() - started,
+        search_seconds=0.0,
+        n_trials=1,
+    )
+    spec = baselines["tfidf_logreg"]
+
+    def fit_tfidf(params: dict[str, Any]) -> tuple[Any, float]:
+        model = classifiers.fit_tfidf_logreg(
+            texts, y, {**spec["fixed"], **params}, seed
+        )
+        return model, _validation_score(model, validation)
+
+    tfidf = maximise(
+        "tfidf_logreg",
+        fit_tfidf,
+        spec["search_space"],
+        {**spec["tuning"], "seed": seed},
+    )
+    return {
+        "dummy_prior": _candidate("dummy_prior", dummy_fit, validation),
+        "tfidf_logreg": _candidate("tfidf_logreg", tfidf, validation),
+    }
+
+
+def train_word_vectors(
+    train: pd.DataFrame,
+    word_vectors: dict[str, Any],
+    glove: Any,
+    seed: int,
+) -> dict[str, Any]:
+    """Word vectors per kind: those trained with gensim on the training texts, plus
+    the pretrained GloVe vectors when their file is present."""
+    recurrent = _recurrent()
+    token_lists = [tokenize(t) for t in train[TEXT]]
+    vectors = {
+        kind: recurrent.train_word_vectors(token_lists, kind, word_vectors, seed)
+        for kind in word_vectors["kinds"]
+    }
+    if glove is not None:
+        vectors["glove"] = glove
+    return vectors
+
+
+def train_recurrent_models(
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    word_vectors: dict[str, Any],
+    spec: dict[str, Any],
+    seed: int,
+) -> dict[str, Candidate]:
+    """One tuned Keras recurrent model per kind of word vectors."""
+    recurrent = _recurrent()
+    token_lists = [tokenize(t) for t in train[TEXT]]
+    vocabulary = recurrent.build_vocabulary(
+        token_lists, spec["vocabulary"]["min_count"], spec["vocabulary"]["max_size"]
+    )
+    max_len = spec["max_len"]
+    train_ids = recurrent.encode(train[TEXT].tolist(), vocabulary, max_len)
+    validation_ids = recurrent.encode(validation[TEXT].tolist(), vocabulary, max_len)
+    y_train, y_validation = train[LABEL].to_numpy(), validation[LABEL].to_numpy()
+    architecture = spec["fixed"]
+    prefix = ("bi" if architecture["bidirectional"] else "") + architecture["cell"]
+
+    candidates = {}
+    for kind, vectors in word_vectors.items():
+        matrix = recurrent.embedding_matrix(vocabulary, vectors, seed)
+
+        def fit(
+            params: dict[str, Any], matrix: np.ndarray = matrix
+        ) -> tuple[Any, float]:
+            model = recurrent.fit_recurrent(
+                train_ids,
+                y_train,
+                validation_ids,
+                y_validation,
+                matrix,
+                {**architecture, **params},
+                seed,
+            )
+            classifier = recurrent.KerasSequenceClassifier(model, vocabulary, max_len)
+            return classifier, _validation_score(classifier, validation)
+
+        name = f"{prefix}_{kind}"
+        search = maximise(
+            name, fit, spec["search_space"], {**spec["tuning"], "seed": seed}
+        )
+        candidates[name] = _candidate(name, search, validation)
+    return candidates
+
+
+def train_transformer(
+    train: pd.DataFrame, validation: pd.DataFrame, spec: dict[str, Any], seed: int
+) -> dict[str, Candidate]:
+    """Frozen MiniLM embeddings (computed once) with a tuned logistic-regression
+    head; with ``fine_tuning.enabled``, also MiniLM fine-tuned with a linear head."""
+    transformer = _transformer()
+    encoder = transformer.MiniLMEncoder(spec["max_length"], spec["batch_size"])
+    started = time.perf_counter()
+    train_embeddings = encoder.encode(train[TEXT].tolist(), progress=True)
+    encoding_seconds = time.perf_counter() - started
+    validation_embeddings = encoder.encode(validation[TEXT].tolist(), progress=True)
+    y_train, y_validation = train[LABEL].to_numpy(), validation[LABEL].to_numpy()
+
+    def fit(params: dict[str, Any]) -> tuple[Any, float]:
+        head = transformer.fit_head(train_embeddings, y_train, params, seed)
+        proba = head.predict_proba(validation_embeddings)[:, 1]
+        score = negative_f1(y_validation, proba, best_threshold(y_validation, proba))
+        return transformer.MiniLMClassifier(encoder, head), score
+
+    search = maximise(
+        "minilm_logreg", fit, spec["search_space"], {**spec["tuning"], "seed": seed}
+    )
+    # Encoding the training texts is part of what this model costs to train.
+    search.fit_seconds += encoding_seconds
+    candidates = {"minilm_logreg": _candidate("minilm_logreg", search, validation)}
+    fine_tuning = spec["fine_tuning"]
+    if fine_tuning["enabled"]:
+        params = {**fine_tuning, "max_length": spec["max_length"]}
+        started = time.perf_counter()
+        model = transformer.fine_tune(train[TEXT].tolist(), y_train, params, seed)
+        seconds = time.perf_counter() - started
+        fitted = SearchResult(
+            model=model,
+            params={k: v for k, v in params.items() if k != "enabled"},
+            score=_validation_score(model, validation),
+            fit_seconds=seconds,
+            search_seconds=seconds,
+            n_trials=1,
+        )
+        candidates["minilm_finetuned"] = _candidate(
+            "minilm_finetuned", fitted, validation
+        )
+    return candidates
+
+
+# --- evaluation -----------------------------------------------------------------
+
+
+def _latency_ms(classifier: classifiers.TextClassifier, texts: list[str]) -> float:
+    """Median time to answer one text alone, as the API does (after a warm-up)."""
+    classifier.predict_proba(texts[:1])
+    timings = []
+    for text in texts:
+        started = time.perf_counter()
+        classifier.predict_proba([text])
+        timings.append(1000 * (time.perf_counter() - started))
+    return statistics.median(timings)
+
+
+def _size_mb(classifier: classifiers.TextClassifier, directory: Path) -> float:
+    """Saved files, plus the MiniLM weights the model reads from its package."""
+    size = classifiers.directory_size_mb(directory)
+    if classifier.family == "minilm":
+        size += classifiers.directory_size_mb(_transformer().minilm_path())
+    return size
+
+
+def _track(candidate: Candidate, row: dict[str, Any], directory: Path) -> None:
+    """One nested MLflow run per model: parameters, metrics, saved files (only
+    inside a tracked run, as kedro-mlflow opens for every ``kedro run``)."""
+    if mlflow.active_run() is None:
+        return
+    with mlflow.start_run(run_name=f"sentiment.{candidate.name}", nested=True):
+        mlflow.set_tag("family", candidate.classifier.family)
+        mlflow.log_params({**candidate.params, "threshold": candidate.threshold})
+        mlflow.log_metrics(
+            {f"validation_{k}": v for k, v in candidate.validation.items()}
+            | {
+                f"test_{k}": row[k]
+                for k in ("accuracy", "roc_auc", "f1_negative")
+                if np.isfinite(row[k])
+            }
+            | {
+                k: row[k]
+                for k in ("training_s", "tuning_s", "latency_ms_per_text", "size_mb")
+            }
+        )
+        mlflow.log_artifacts(str(directory), artifact_path="classifier")
+
+
+def evaluate_candidates(
+    baselines: dict[str, Candidate],
+    recurrent_models: dict[str, Candidate],
+    transformers: dict[str, Candidate],
+    test: pd.DataFrame,
+    latency: dict[str, Any],
+    selection: dict[str, Any],
+) -> tuple[pd.DataFrame, pd.DataFrame, Candidate]:
+    """Every model on the same test split, and the chosen one.
+
+    The choice uses validation only: the best validation F1 of the negative class;
+    models within ``selection.tolerance`` of it count as tied and the fastest one
+    (median latency per text) wins.
+    """
+    candidates = {**baselines, **recurrent_models, **transformers}
+    texts, y_test = test[TEXT].tolist(), test[LABEL].to_numpy()
+    latency_texts = texts[: latency["n_texts"]]
+    rows, predictions = [], {TEXT: texts, LABEL: y_test}
+    for name, candidate in candidates.items():
+        proba = candidate.classifier.predict_proba(texts)
+        predictions[f"p_positive_{name}"] = proba
+        with tempfile.TemporaryDirectory() as tmp:
+            directory = classifiers.save_classifier(candidate.classifier, Path(tmp))
+            row = {
+                "model": name,
+                "family": candidate.classifier.family,
+                "threshold": candidate.threshold,
+                "validation_f1_negative": candidate.validation["f1_negative"],
+                **classification_metrics(y_test, proba, candidate.threshold),
+                "training_s": candidate.fit_seconds,
+                "tuning_s": candidate.search_seconds,
+                "n_trials": candidate.n_trials,
+                "latency_ms_per_text": _latency_ms(candidate.classifier, latency_texts),
+                "size_mb": _size_mb(candidate.classifier, directory),
+            }
+            _track(candidate, row, directory)
+        rows.append(row)
+        logger.info("%s on test: %s", name, {k: row[k] for k in REPORT_COLUMNS[1:]})
+
+    comparison = pd.DataFrame(rows)
+    best = comparison["validation_f1_negative"].max()
+    tied = comparison[
+        comparison["validation_f1_negative"] >= best - selection["tolerance"]
+    ]
+    chosen = tied.sort_values("latency_ms_per_text").iloc[0]["model"]
+    comparison["chosen"] = comparison["model"] == chosen
+    comparison = comparison.sort_values(
+        ["validation_f1_negative", "latency_ms_per_text"], ascending=[False, True]
+    ).reset_index(drop=True)
+    logger.info("Chosen model: %s.", chosen)
+    return comparison, pd.DataFrame(predictions), candidates[chosen]
+
+
+def build_metrics(
+    comparison: pd.DataFrame,
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    test: pd.DataFrame,
+    selection: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``metrics.json`` (every model on test, the choice and its rule) and the
+    chosen model's test metrics for the MLflow run."""
+    chosen = comparison[comparison["chosen"]].iloc[0]
+    models = {
+        row["model"]: {
+            k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+            for k, v in row.items()
+            if k not in {"model", "chosen"}
+        }
+        for row in comparison.to_dict(orient="records")
+    }
+    metrics = {
+        "chosen_model": chosen["model"],
+        "selection_rule": (
+            "best validation F1 of the negative class; within "
+            f"{selection['tolerance']} of the best, lowest latency"
+        ),
+        "primary_metric": "f1_negative",
+        "labels": {"0": "negative", "1": "positive"},
+        "split_sizes": {
+            "train": len(train),
+            "validation": len(validation),
+            "test": len(test),
+        },
+        "test_negative_share": float(1 - test[LABEL].mean()),
+        "models": models,
+    }
+    mlflow_metrics = {
+        f"test_{k}": {"value": float(chosen[k]), "step": 0}
+        for k in (
+            "accuracy",
+            "roc_auc",
+            "f1_negative",
+            "latency_ms_per_text",
+            "size_mb",
+        )
+        if np.isfinite(chosen[k])
+    }
+    return metrics, mlflow_metrics
+
+
+def plot_roc_curves(test_predictions: pd.DataFrame, comparison: pd.DataFrame) -> Figure:
+    """ROC curves of every model on the test split."""
+    figure, axes = new_figure("ROC curves on the test split", "", "")
+    for name in comparison["model"]:
+        RocCurveDisplay.from_predictions(
+            test_predictions[LABEL],
+            test_predictions[f"p_positive_{name}"],
+            name=name,
+            ax=axes,
+        )
+    # Set after plotting: RocCurveDisplay writes its own axis labels.
+    axes.set_xlabel("False positive rate (share of negative texts called positive)")
+    axes.set_ylabel("True positive rate (share of positive texts called positive)")
+    axes.legend(loc="lower right")
+    return figure
+
+
+def plot_comparison(comparison: pd.DataFrame) -> Figure:
+    """Test F1 of the negative class, accuracy and ROC AUC per model; latency in
+    the labels."""
+    figure, axes = new_figure(
+        "Models on the test split",
+        "Model (median latency per text)",
+        "Score (0-1)",
+        size=(10, 5),
+    )
+    positions = np.arange(len(comparison))
+    width = 0.27
+    for offset, (metric, label) in enumerate(
+        [
+            ("f1_negative", "F1 negative (primary)"),
+            ("accuracy", "accuracy"),
+            ("roc_auc", "ROC AUC"),
+        ]
+    ):
+        axes.bar(
+            positions + (offset - 1) * width,
+            comparison[metric].fillna(0),
+            width,
+            label=label,
+        )
+    axes.set_xticks(
+        positions,
+        [
+            f"{row.model}{' *' if row.chosen else ''}\n({row.latency_ms_per_text:.1f} ms)"
+            for row in comparison.itertuples()
+        ],
+        fontsize=8,
+    )
+    axes.set_ylim(0, 1)
+    axes.legend(loc="upper right", title="* chosen model")
+    return figure
+
+
+def write_report(
+    metrics: dict[str, Any], comparison: pd.DataFrame, data: dict[str, Any]
+) -> str:
+    """The comparison, the choice and why negative-class F1 is the metric."""
+    shown = comparison[REPORT_COLUMNS + ["threshold"]]
+    chosen = metrics["models"][metrics["chosen_model"]]
+    sizes = metrics["split_sizes"]
+    return f"""# Sentiment models: bad-buzz detection
+
+## What is predicted
+Each text gets `P(positive)`; below the model's threshold it is labelled
+**negative**. Raw labels {data["negative_labels"]} of column `{data["label_column"]}`
+are the negative class, {data["positive_labels"]} the positive class.
+{data["label_description"]}
+
+## Metric
+Bad buzz is what must be caught, so the primary metric is the **F1 score of the
+negative class**: it rewards finding negative texts (recall) without drowning
+the team in false alarms (precision), and unlike accuracy it does not look good
+when a model calls everything positive. ROC AUC (threshold-free ranking),
+accuracy, training time, latency and size are reported beside it.
+
+## Protocol
+Deduplicated texts (no text in two splits), stratified and seeded:
+{sizes["train"]} train, {sizes["validation"]} validation, {sizes["test"]} test
+({metrics["test_negative_share"]:.1%} negative in test). Hyperparameters (Optuna),
+each model's threshold (best negative F1) and the choice of model use the
+validation split only; the test split is read once, below.
+Choice rule: {metrics["selection_rule"]}.
+
+## Comparison (test split)
+{shown.to_markdown(index=False, floatfmt=".3f")}
+
+`training_s`: fit of the retained configuration (for MiniLM, encoding the training
+texts included); the whole search took `tuning_s` (see the CSV). Latency: median
+time to answer one text alone on this machine's CPU. Size: the saved model files
+(for MiniLM, with the 90 MB encoder read from its package).
+
+## Chosen model: `{metrics["chosen_model"]}`
+Test F1 (negative) {chosen["f1_negative"]:.3f}, accuracy {chosen["accuracy"]:.3f},
+ROC AUC {chosen["roc_auc"]:.3f}, threshold {chosen["threshold"]:.2f},
+{chosen["latency_ms_per_text"]:.1f} ms per text, {chosen["size_mb"]:.1f} MB.
+It is registered in MLflow as a pyfunc model (text in, label and probability out).
+
+![ROC curves](roc_curves.png)
+![Comparison](model_comparison.png)
+
+## Limits
+- One split: differences of a point or two between models are within noise.
+- Thresholds are tuned for negative-class F1; another trade-off needs a rerun.
+"""
+
+
+def register_model(chosen: Candidate, registry: dict[str, Any]) -> dict[str, Any]:
+    """Log the chosen model as an MLflow pyfunc, register it and point the alias
+    (e.g. ``champion``) at the new version."""
+    example = pd.DataFrame({TEXT: ["Awful, never again.", "Lovely, would buy again."]})
+    output = predictions_frame(
+        chosen.classifier.predict_proba(example[TEXT].tolist()), chosen.threshold
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = classifiers.save_classifier(
+            chosen.classifier, Path(tmp) / "classifier"
+        )
+        info = mlflow.pyfunc.log_model(
+            name="model",
+            python_model=SentimentModel(),
+            artifacts={CLASSIFIER_ARTIFACT: str(directory)},
+            model_config={"threshold": chosen.threshold},
+            signature=infer_signature(example, output),
+            input_example=example,
+            pip_requirements=classifiers.pip_requirements(chosen.classifier.family),
+            registered_model_name=registry["name"],
+        )
+    model_version = int(info.registered_model_version)
+    mlflow.MlflowClient().set_registered_model_alias(
+        registry["name"], registry["alias"], model_version
+    )
+    logger.info(
+        "Registered %s as models:/%s/%s (@%s).",
+        chosen.name,
+        registry["name"],
+        model_version,
+        registry["alias"],
+    )
+    return {
+        "name": registry["name"],
+        "version": model_version,
+        "alias": registry["alias"],
+        "uri": f"models:/{registry['name']}@{registry['alias']}",
+        "model": chosen.name,
+        "family": chosen.classifier.family,
+        "threshold": chosen.threshold,
+    }

@@ -1,0 +1,107 @@
+"""The ``sentiment`` pipeline: canonical corpus, leak-free splits, models from a
+naive baseline to a frozen transformer, one comparison, the chosen model
+registered."""
+
+from kedro.pipeline import Node, Pipeline
+
+from ia_portfolio.pipelines.sentiment import nodes
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    """Raw labelled texts -> compared sentiment models -> registered pyfunc model."""
+    template = Pipeline(
+        [
+            Node(
+                nodes.prepare_corpus,
+                inputs=["raw_texts", "params:data"],
+                outputs="corpus",
+                name="prepare_corpus",
+            ),
+            Node(
+                nodes.split_corpus,
+                inputs=["corpus", "params:split"],
+                outputs=["train", "validation", "test"],
+                name="split_corpus",
+            ),
+            Node(
+                nodes.train_baselines,
+                inputs=["train", "validation", "params:baselines", "params:seed"],
+                outputs="baseline_models",
+                name="train_baselines",
+            ),
+            Node(
+                nodes.train_word_vectors,
+                inputs=["train", "params:word_vectors", "glove_vectors", "params:seed"],
+                outputs="word_vectors",
+                name="train_word_vectors",
+            ),
+            Node(
+                nodes.train_recurrent_models,
+                inputs=[
+                    "train",
+                    "validation",
+                    "word_vectors",
+                    "params:recurrent",
+                    "params:seed",
+                ],
+                outputs="recurrent_models",
+                name="train_recurrent_models",
+            ),
+            Node(
+                nodes.train_transformer,
+                inputs=["train", "validation", "params:transformer", "params:seed"],
+                outputs="transformer_models",
+                name="train_transformer",
+            ),
+            Node(
+                nodes.evaluate_candidates,
+                inputs=[
+                    "baseline_models",
+                    "recurrent_models",
+                    "transformer_models",
+                    "test",
+                    "params:latency",
+                    "params:selection",
+                ],
+                outputs=["model_comparison", "test_predictions", "chosen_model"],
+                name="evaluate_candidates",
+            ),
+            Node(
+                nodes.build_metrics,
+                inputs=[
+                    "model_comparison",
+                    "train",
+                    "validation",
+                    "test",
+                    "params:selection",
+                ],
+                outputs=["metrics", "mlflow_metrics"],
+                name="build_metrics",
+            ),
+            Node(
+                nodes.plot_roc_curves,
+                inputs=["test_predictions", "model_comparison"],
+                outputs="roc_curves",
+                name="plot_roc_curves",
+            ),
+            Node(
+                nodes.plot_comparison,
+                inputs="model_comparison",
+                outputs="model_comparison_plot",
+                name="plot_comparison",
+            ),
+            Node(
+                nodes.write_report,
+                inputs=["metrics", "model_comparison", "params:data"],
+                outputs="report",
+                name="write_report",
+            ),
+            Node(
+                nodes.register_model,
+                inputs=["chosen_model", "params:registry"],
+                outputs="registered_model",
+                name="register_model",
+            ),
+        ]
+    )
+    return Pipeline(template, namespace="sentiment")

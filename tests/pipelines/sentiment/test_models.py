@@ -1,0 +1,247 @@
+"""Tiny versions of every model family, trained for real in seconds."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import textwrap
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+
+from ia_portfolio.pipelines.sentiment import classifiers
+from ia_portfolio.pipelines.sentiment.metrics import best_threshold, negative_f1
+from ia_portfolio.pipelines.sentiment.serving_model import (
+    CLASSIFIER_ARTIFACT,
+    SentimentModel,
+)
+
+CLEARLY_POSITIVE = ["love it, delicious and perfect", "excellent tasty snack, great"]
+CLEARLY_NEGATIVE = ["awful stale box, I hate it", "terrible and disgusting, broken"]
+TFIDF_PARAMS = {
+    "max_ngram": 1,
+    "min_df": 1,
+    "max_features": 1000,
+    "C": 10.0,
+    "class_weight": None,
+}
+
+
+def _accuracy(classifier, corpus: pd.DataFrame) -> float:
+    proba = classifier.predict_proba(corpus["text"].tolist())
+    return float(((proba >= 0.5) == corpus["label"].to_numpy()).mean())
+
+
+def test_dummy_predicts_the_prior_whatever_the_text(separable_train):
+    dummy = classifiers.fit_dummy(
+        separable_train["text"].tolist(), separable_train["label"]
+    )
+    proba = dummy.predict_proba(CLEARLY_POSITIVE + CLEARLY_NEGATIVE)
+    assert np.allclose(proba, separable_train["label"].mean())
+
+
+def test_tfidf_logreg_separates_clear_texts_and_round_trips(separable_train, tmp_path):
+    model = classifiers.fit_tfidf_logreg(
+        separable_train["text"].tolist(), separable_train["label"], TFIDF_PARAMS, seed=0
+    )
+    positive = model.predict_proba(CLEARLY_POSITIVE)
+    negative = model.predict_proba(CLEARLY_NEGATIVE)
+    assert positive.min() > 0.6 and negative.max() < 0.4
+    loaded = classifiers.load_classifier(
+        classifiers.save_classifier(model, tmp_path / "m")
+    )
+    np.testing.assert_allclose(loaded.predict_proba(CLEARLY_POSITIVE), positive)
+
+
+def test_threshold_maximises_negative_f1():
+    y = np.array([0, 0, 0, 1, 1, 1])
+    proba = np.array([0.1, 0.3, 0.55, 0.6, 0.8, 0.9])
+    threshold = best_threshold(y, proba)
+    assert 0.55 < threshold <= 0.6
+    assert negative_f1(y, proba, threshold) == 1.0
+    assert negative_f1(y, proba, 0.5) < 1.0
+
+
+def test_fasttext_vectors_cover_unseen_words_word2vec_does_not(separable_train):
+    from ia_portfolio.pipelines.sentiment import recurrent  # noqa: PLC0415
+
+    tokens = [t.split() for t in separable_train["text"]]
+    params = {
+        "vector_size": 8,
+        "window": 3,
+        "min_count": 1,
+        "skip_gram": 1,
+        "epochs": 2,
+    }
+    word2vec = recurrent.train_word_vectors(tokens, "word2vec", params, seed=0)
+    fasttext = recurrent.train_word_vectors(tokens, "fasttext", params, seed=0)
+    assert word2vec.vector_size == fasttext.vector_size == 8
+    assert "delicious" in word2vec and "deliciously" not in word2vec
+    assert fasttext["deliciously"].shape == (8,)
+
+
+def test_keras_model_outputs_probabilities_and_learns(
+    separable_train, separable_validation, tmp_path
+):
+    from ia_portfolio.pipelines.sentiment import recurrent  # noqa: PLC0415
+
+    texts = separable_train["text"].tolist()
+    tokens = [t.split() for t in texts]
+    vocabulary = recurrent.build_vocabulary(tokens, min_count=1, max_size=100)
+    vectors = recurrent.train_word_vectors(
+        tokens,
+        "word2vec",
+        {"vector_size": 8, "window": 3, "min_count": 1, "skip_gram": 1, "epochs": 2},
+        seed=0,
+    )
+    matrix = recurrent.embedding_matrix(vocabulary, vectors, seed=0)
+    assert matrix.shape == (len(vocabulary) + 2, 8) and not matrix[0].any()
+    max_len = 10
+    params = {
+        "cell": "gru",
+        "bidirectional": True,
+        "units": 8,
+        "dropout": 0.0,
+        "trainable_embeddings": True,
+        "loss": "binary_crossentropy",
+        "learning_rate": 0.02,
+        "batch_size": 32,
+        "epochs": 4,
+        "patience": 2,
+    }
+    model = recurrent.fit_recurrent(
+        recurrent.encode(texts, vocabulary, max_len),
+        separable_train["label"].to_numpy(),
+        recurrent.encode(separable_validation["text"].tolist(), vocabulary, max_len),
+        separable_validation["label"].to_numpy(),
+        matrix,
+        params,
+        seed=0,
+    )
+    classifier = recurrent.KerasSequenceClassifier(model, vocabulary, max_len)
+    proba = classifier.predict_proba(separable_validation["text"].tolist())
+    assert proba.shape == (len(separable_validation),)
+    assert ((proba >= 0) & (proba <= 1)).all()
+    assert _accuracy(classifier, separable_validation) >= 0.8  # chance is 0.5
+    loaded = classifiers.load_classifier(
+        classifiers.save_classifier(classifier, tmp_path / "keras")
+    )
+    np.testing.assert_allclose(
+        loaded.predict_proba(CLEARLY_NEGATIVE),
+        classifier.predict_proba(CLEARLY_NEGATIVE),
+        atol=1e-6,
+    )
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    from ia_portfolio.pipelines.sentiment.transformer import MiniLMEncoder  # noqa: PLC0415
+
+    return MiniLMEncoder(max_length=32, batch_size=16)
+
+
+def test_minilm_embeddings_have_384_dims_and_ignore_padding(encoder):
+    short = "Great coffee."
+    long = "The tea arrived stale and broken, the box was crushed and I hate it. " * 3
+    tokens = encoder.tokenize([short, long])
+    # The short text is padded up to the long one; the mask marks the padding.
+    assert tokens["input_ids"].shape == tokens["attention_mask"].shape
+    assert tokens["attention_mask"][0].sum() < tokens["attention_mask"][1].sum() == 32
+    assert (
+        tokens["input_ids"][0][tokens["attention_mask"][0] == 0]
+        == encoder.tokenizer.pad_token_id
+    ).all()
+    alone = encoder.encode([short])
+    padded = encoder.encode([short, long])
+    assert alone.shape == (1, 384)
+    np.testing.assert_allclose(padded[0], alone[0], atol=1e-5)
+    assert np.linalg.norm(alone[0]) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_minilm_head_learns_and_round_trips(
+    encoder, separable_train, separable_validation, tmp_path
+):
+    from ia_portfolio.pipelines.sentiment import transformer  # noqa: PLC0415
+
+    head = transformer.fit_head(
+        encoder.encode(separable_train["text"].tolist()),
+        separable_train["label"].to_numpy(),
+        {"C": 10.0, "class_weight": None},
+        seed=0,
+    )
+    classifier = transformer.MiniLMClassifier(encoder, head)
+    assert _accuracy(classifier, separable_validation) >= 0.9
+    loaded = classifiers.load_classifier(
+        classifiers.save_classifier(classifier, tmp_path / "minilm")
+    )
+    assert not list((tmp_path / "minilm").glob("*.safetensors"))  # weights not copied
+    np.testing.assert_allclose(
+        loaded.predict_proba(CLEARLY_POSITIVE),
+        classifier.predict_proba(CLEARLY_POSITIVE),
+        atol=1e-6,
+    )
+
+
+def test_pyfunc_model_keeps_the_contract_in_a_fresh_process(separable_train, tmp_path):
+    model = classifiers.fit_tfidf_logreg(
+        separable_train["text"].tolist(), separable_train["label"], TFIDF_PARAMS, seed=0
+    )
+    directory = classifiers.save_classifier(model, tmp_path / "classifier")
+    mlflow.pyfunc.save_model(
+        tmp_path / "pyfunc",
+        python_model=SentimentModel(),
+        artifacts={CLASSIFIER_ARTIFACT: str(directory)},
+        model_config={"threshold": 0.5},
+        pip_requirements=classifiers.pip_requirements("sklearn"),
+    )
+    script = textwrap.dedent(
+        f"""
+        import mlflow.pyfunc, pandas as pd
+        model = mlflow.pyfunc.load_model({str(tmp_path / "pyfunc")!r})
+        texts = {CLEARLY_NEGATIVE + CLEARLY_POSITIVE!r}
+        print(model.predict(pd.DataFrame({{"text": texts}})).to_json(orient="records"))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    output = pd.read_json(io.StringIO(result.stdout.strip().splitlines()[-1]))
+    assert list(output.columns) == ["label", "probability_positive"]
+    assert output["label"].tolist() == ["negative"] * 2 + ["positive"] * 2
+    assert output["probability_positive"].between(0, 1).all()
+
+
+def test_fine_tuned_minilm_learns_and_saves_its_own_weights(
+    separable_train, separable_validation, tmp_path
+):
+    from ia_portfolio.pipelines.sentiment import transformer  # noqa: PLC0415
+
+    params = {
+        "max_length": 16,
+        "batch_size": 16,
+        "epochs": 2,
+        "learning_rate": 5e-5,
+        "head_learning_rate": 0.01,
+    }
+    train = separable_train.head(96)
+    classifier = transformer.fine_tune(
+        train["text"].tolist(), train["label"].to_numpy(), params, seed=0
+    )
+    proba = classifier.predict_proba(separable_validation["text"].tolist())
+    assert ((proba >= 0) & (proba <= 1)).all()
+    assert _accuracy(classifier, separable_validation) >= 0.8
+    directory = classifiers.save_classifier(classifier, tmp_path / "finetuned")
+    assert (directory / "encoder" / "model.safetensors").is_file()
+    loaded = classifiers.load_classifier(directory)
+    np.testing.assert_allclose(
+        loaded.predict_proba(CLEARLY_POSITIVE),
+        classifier.predict_proba(CLEARLY_POSITIVE),
+        atol=1e-5,
+    )

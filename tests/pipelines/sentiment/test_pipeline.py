@@ -1,0 +1,151 @@
+"""The sentiment pipeline run for real (tiny budgets) on the packaged reviews."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+import pytest
+
+from ia_portfolio.pipelines.sentiment.text import dedup_key
+
+pytestmark = pytest.mark.slow
+
+REPORTS = Path("data/08_reporting/sentiment")
+MODELS = {
+    "dummy_prior",
+    "tfidf_logreg",
+    "bigru_word2vec",
+    "bigru_fasttext",
+    "minilm_logreg",
+}
+COLUMNS = {
+    "accuracy",
+    "roc_auc",
+    "f1_negative",
+    "training_s",
+    "latency_ms_per_text",
+    "size_mb",
+    "validation_f1_negative",
+    "threshold",
+}
+
+
+def test_every_model_is_compared_on_the_same_test_split(trained_sentiment_project):
+    project = trained_sentiment_project
+    comparison = pd.read_csv(project / REPORTS / "model_comparison.csv")
+    assert set(comparison["model"]) == MODELS
+    assert COLUMNS <= set(comparison.columns)
+    assert (
+        (comparison[["training_s", "latency_ms_per_text", "size_mb"]] > 0).all().all()
+    )
+    assert comparison["f1_negative"].between(0, 1).all()
+    dummy = comparison.set_index("model").loc["dummy_prior"]
+    assert dummy["roc_auc"] == pytest.approx(0.5)
+    tfidf = comparison.set_index("model").loc["tfidf_logreg"]
+    assert tfidf["roc_auc"] > 0.6  # learns something even on 600 reviews
+    minilm = comparison.set_index("model").loc["minilm_logreg"]
+    assert minilm["size_mb"] > 80  # the encoder's weights are counted
+
+    predictions = pd.read_parquet(
+        project / "data/07_model_output/sentiment/test_predictions.parquet"
+    )
+    test = pd.read_parquet(project / "data/05_model_input/sentiment/test.parquet")
+    assert predictions["text"].tolist() == test["text"].tolist()
+    assert {f"p_positive_{m}" for m in MODELS} <= set(predictions.columns)
+
+
+def test_choice_follows_the_validation_rule(trained_sentiment_project):
+    project = trained_sentiment_project
+    comparison = pd.read_csv(project / REPORTS / "model_comparison.csv")
+    metrics = json.loads((project / REPORTS / "metrics.json").read_text())
+    chosen = comparison[comparison["chosen"]]
+    assert chosen["model"].tolist() == [metrics["chosen_model"]]
+    best = comparison["validation_f1_negative"].max()
+    tied = comparison[comparison["validation_f1_negative"] >= best - 0.01]
+    assert (
+        metrics["chosen_model"]
+        == tied.sort_values("latency_ms_per_text")["model"].iloc[0]
+    )
+    assert set(metrics["models"]) == MODELS
+    assert metrics["primary_metric"] == "f1_negative"
+
+
+def test_splits_are_disjoint_on_disk(trained_sentiment_project):
+    folder = trained_sentiment_project / "data/05_model_input/sentiment"
+    keys = [
+        set(pd.read_parquet(folder / f"{s}.parquet")["text"].map(dedup_key))
+        for s in ("train", "validation", "test")
+    ]
+    assert not (keys[0] & keys[1] or keys[0] & keys[2] or keys[1] & keys[2])
+
+
+def test_reports_and_plots_are_written(trained_sentiment_project):
+    for name in ["report.md", "roc_curves.png", "model_comparison.png"]:
+        assert (trained_sentiment_project / REPORTS / name).stat().st_size > 1000, name
+    report = " ".join(
+        (trained_sentiment_project / REPORTS / "report.md").read_text().split()
+    )
+    assert "F1 score of the negative class" in report and "5 stars" in report
+
+
+def test_each_model_has_a_nested_mlflow_run(trained_sentiment_project):
+    mlflow.set_tracking_uri(f"sqlite:///{trained_sentiment_project / 'mlflow.db'}")
+    client = mlflow.MlflowClient()
+    experiment = client.get_experiment_by_name("ia_portfolio")
+    runs = client.search_runs([experiment.experiment_id])
+    nested = {r.info.run_name: r for r in runs if r.data.tags.get("mlflow.parentRunId")}
+    assert {f"sentiment.{m}" for m in MODELS} <= set(nested)
+    tfidf = nested["sentiment.tfidf_logreg"]
+    assert {"C", "max_ngram", "threshold"} <= set(tfidf.data.params)
+    assert {"validation_f1_negative", "test_f1_negative", "latency_ms_per_text"} <= set(
+        tfidf.data.metrics
+    )
+    parent = client.get_run(tfidf.data.tags["mlflow.parentRunId"])
+    assert "sentiment.test_f1_negative" in parent.data.metrics
+
+
+def test_registered_champion_keeps_the_contract_in_a_fresh_process(
+    trained_sentiment_project,
+):
+    project = trained_sentiment_project
+    registered = json.loads(
+        (project / "data/06_models/sentiment/registered_model.json").read_text()
+    )
+    metrics = json.loads((project / REPORTS / "metrics.json").read_text())
+    assert registered["model"] == metrics["chosen_model"]
+    texts = ["This is disgusting, stale and overpriced.", "Delicious, I love it!", ""]
+    script = textwrap.dedent(
+        f"""
+        import mlflow, pandas as pd
+        mlflow.set_tracking_uri({f"sqlite:///{project / 'mlflow.db'}"!r})
+        model = mlflow.pyfunc.load_model("models:/ia_portfolio_sentiment@champion")
+        print(model.predict(pd.DataFrame({{"text": {texts!r}}})).to_json(orient="records"))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=project,
+    )
+    output = pd.read_json(io.StringIO(result.stdout.strip().splitlines()[-1]))
+    assert list(output.columns) == ["label", "probability_positive"]
+    assert len(output) == len(texts)
+    assert output["label"].isin(["negative", "positive"]).all()
+    assert output["probability_positive"].between(0, 1).all()
+    threshold = registered["threshold"]
+    assert (
+        (output["probability_positive"] >= threshold) == (output["label"] == "positive")
+    ).all()
+    version = mlflow.MlflowClient(
+        f"sqlite:///{project / 'mlflow.db'}"
+    ).get_model_version_by_alias("ia_portfolio_sentiment", "champion")
+    assert version.version == registered["version"]
