@@ -13,36 +13,28 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
-import subprocess
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from benchmarks.common import (
-    BENCHMARKS_DIR,
     VENV_BIN,
     benchmark_env,
     copy_project,
     load_average,
-    machine_info,
-    now_iso,
     run_measured,
     tail,
     tree_rss_bytes,
     wait_for_low_load,
-    write_result,
 )
 from benchmarks.serving import (
-    HOST,
-    WRK,
-    WRK_SCRIPT,
     LoadConfig,
     Target,
+    api_and_mlflow_targets,
     free_port,
     http_json,
-    require_wrk,
+    run_against_mlflow,
     run_wrk,
     running_server,
     tracking_uri,
@@ -120,36 +112,6 @@ def payloads(texts: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
     return api, mlflow
 
 
-def targets(project: Path, version: str, ports: tuple[int, int]) -> list[Target]:
-    """Our API and ``mlflow models serve`` of registered ``version`` (bodies are
-    set per scenario)."""
-    python = str(VENV_BIN / "python")
-    mlflow = str(VENV_BIN / "mlflow")
-    return [
-        Target(
-            name="ia_portfolio_api",
-            command=[python, "-m", "ia_portfolio.serving", "--host", HOST]
-            + ["--port", str(ports[0]), "--workers", "1"],
-            env_extra={"IA_PORTFOLIO_PROJECT_PATH": str(project)},
-            port=ports[0],
-            ready_path="/health",
-            predict_path="/sentiment/predict",
-            body={},
-        ),
-        Target(
-            name="mlflow_models_serve",
-            command=[mlflow, "models", "serve"]
-            + ["-m", f"models:/{REGISTERED_MODEL}/{version}", "--env-manager", "local"]
-            + ["-p", str(ports[1]), "-h", HOST, "-w", "1"],
-            env_extra={"MLFLOW_TRACKING_URI": tracking_uri(project)},
-            port=ports[1],
-            ready_path="/ping",
-            predict_path="/invocations",
-            body={},
-        ),
-    ]
-
-
 def _check_answers(api: Target, peer: Target, timeout_s: float) -> dict[str, Any]:
     """One request to each (it also loads the API's model): both must succeed
     and agree on every probability."""
@@ -219,7 +181,13 @@ def benchmark_targets(
     """Start both servers side by side, check them, then load each in turn,
     once per scenario (one text, a batch of ``BATCH_SIZE``)."""
     version = champion_version(project)
-    api, peer = targets(project, version, (free_port(), free_port()))
+    api, peer = api_and_mlflow_targets(
+        project,
+        REGISTERED_MODEL,
+        version,
+        (free_port(), free_port()),
+        "/sentiment/predict",
+    )
     result["model_version"] = version
     result["servers"] = {t.name: {"command": " ".join(t.command)} for t in (api, peer)}
     scenarios = {"one_text": TEXTS[:1], f"batch_{BATCH_SIZE}": TEXTS[:BATCH_SIZE]}
@@ -276,44 +244,17 @@ def run(
     config: SentimentServingConfig, workdir: Path, results_dir: Path
 ) -> dict[str, Any]:
     """The ``sentiment_serving`` benchmark; writes ``sentiment_serving.json``."""
-    require_wrk()
-    workdir.mkdir(parents=True, exist_ok=True)
-    result: dict[str, Any] = {
-        "benchmark": NAME,
-        "started_at": now_iso(),
-        "machine": machine_info(),
-        "config": {
-            **asdict(config),
-            "wrk": subprocess.run(
-                [WRK, "--version"], capture_output=True, text=True, check=False
-            ).stdout.split(" [")[0],
-            "wrk_script": str(WRK_SCRIPT.relative_to(BENCHMARKS_DIR.parent)),
-            "order": "servers started together; loaded one after the other",
-            "note": (
-                "the API also validates the body (limits, blank texts) and returns "
-                "the label's probability and the model version"
-            ),
-            "workdir": str(workdir),
-        },
-        "answers": {},
-        "load_check": {},
-        "results": {},
-    }
-    try:
-        project, result["training"] = train(config, workdir)
-        benchmark_targets(config, project, workdir, result)
-        errors = sum(
-            r["non_2xx"] + r["socket_errors"] + r["warmup_non_2xx"]
-            for r in result["results"].values()
-        )
-        result["ok"] = errors == 0
-    except Exception as error:
-        result["ok"] = False
-        result["error"] = f"{type(error).__name__}: {error}"
-        raise
-    finally:
-        result["finished_at"] = now_iso()
-        write_result(NAME, result, results_dir)
-        if not config.keep and config.trained_project is None:
-            shutil.rmtree(workdir / "project", ignore_errors=True)
-    return result
+    return run_against_mlflow(
+        NAME,
+        config,
+        workdir,
+        results_dir,
+        train=train,
+        measure=benchmark_targets,
+        note=(
+            "the API also validates the body (limits, blank texts) and returns "
+            "the label's probability and the model version"
+        ),
+        remove_project=not config.keep and config.trained_project is None,
+        sections=("answers", "load_check"),
+    )

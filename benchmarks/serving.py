@@ -17,7 +17,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -278,9 +278,16 @@ def run_wrk(
     }
 
 
-def targets(project: Path, version: int, ports: tuple[int, int]) -> list[Target]:
-    """Our API and ``mlflow models serve`` of registered ``version`` (bodies are
-    filled in once the API tells the model's fields)."""
+def api_and_mlflow_targets(
+    project: Path,
+    registered_model: str,
+    version: int | str,
+    ports: tuple[int, int],
+    predict_path: str,
+) -> list[Target]:
+    """Our API (route ``predict_path``) and ``mlflow models serve`` of version
+    ``version`` of ``registered_model``, one worker each (bodies are set by the
+    benchmark)."""
     python = str(VENV_BIN / "python")
     mlflow = str(VENV_BIN / "mlflow")
     return [
@@ -291,13 +298,13 @@ def targets(project: Path, version: int, ports: tuple[int, int]) -> list[Target]
             env_extra={"IA_PORTFOLIO_PROJECT_PATH": str(project)},
             port=ports[0],
             ready_path="/health",
-            predict_path="/scoring/predict",
+            predict_path=predict_path,
             body={},
         ),
         Target(
             name="mlflow_models_serve",
             command=[mlflow, "models", "serve"]
-            + ["-m", f"models:/{REGISTERED_MODEL}/{version}", "--env-manager", "local"]
+            + ["-m", f"models:/{registered_model}/{version}", "--env-manager", "local"]
             + ["-p", str(ports[1]), "-h", HOST, "-w", "1"],
             env_extra={"MLFLOW_TRACKING_URI": tracking_uri(project)},
             port=ports[1],
@@ -355,7 +362,13 @@ def benchmark_targets(
 ) -> None:
     """Start both servers side by side, check them, then load each in turn."""
     version = latest_version(project)
-    api, peer = targets(project, version, (free_port(), free_port()))
+    api, peer = api_and_mlflow_targets(
+        project,
+        REGISTERED_MODEL,
+        version,
+        (free_port(), free_port()),
+        "/scoring/predict",
+    )
     result["model_version"] = version
     result["servers"] = {t.name: {"command": " ".join(t.command)} for t in (api, peer)}
     with ExitStack() as stack:
@@ -397,12 +410,25 @@ def benchmark_targets(
             )
 
 
-def run(config: ServingConfig, workdir: Path, results_dir: Path) -> dict[str, Any]:
-    """The ``serving`` benchmark; writes ``serving.json``."""
+def run_against_mlflow(
+    name: str,
+    config: LoadConfig,
+    workdir: Path,
+    results_dir: Path,
+    *,
+    train: Callable[[Any, Path], tuple[Path, dict[str, Any]]],
+    measure: Callable[[Any, Path, Path, dict[str, Any]], None],
+    note: str,
+    remove_project: bool,
+    sections: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Train (``train``), then load our API and ``mlflow models serve`` with wrk
+    (``measure`` fills ``result["results"]``); writes ``<name>.json`` even when a
+    step fails, and removes the trained project copy unless told otherwise."""
     require_wrk()
     workdir.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {
-        "benchmark": NAME,
+        "benchmark": name,
         "started_at": now_iso(),
         "machine": machine_info(),
         "config": {
@@ -412,17 +438,15 @@ def run(config: ServingConfig, workdir: Path, results_dir: Path) -> dict[str, An
             ).stdout.split(" [")[0],
             "wrk_script": str(WRK_SCRIPT.relative_to(BENCHMARKS_DIR.parent)),
             "order": "servers started together; loaded one after the other",
-            "note": (
-                "the API also computes SHAP reasons and validates the body; "
-                "mlflow answers predict_proba only"
-            ),
+            "note": note,
             "workdir": str(workdir),
         },
+        **{section: {} for section in sections},
         "results": {},
     }
     try:
         project, result["training"] = train(config, workdir)
-        benchmark_targets(config, project, workdir, result)
+        measure(config, project, workdir, result)
         errors = sum(
             r["non_2xx"] + r["socket_errors"] + r["warmup_non_2xx"]
             for r in result["results"].values()
@@ -434,7 +458,24 @@ def run(config: ServingConfig, workdir: Path, results_dir: Path) -> dict[str, An
         raise
     finally:
         result["finished_at"] = now_iso()
-        write_result(NAME, result, results_dir)
-        if not config.keep:
+        write_result(name, result, results_dir)
+        if remove_project:
             shutil.rmtree(workdir / "project", ignore_errors=True)
     return result
+
+
+def run(config: ServingConfig, workdir: Path, results_dir: Path) -> dict[str, Any]:
+    """The ``serving`` benchmark; writes ``serving.json``."""
+    return run_against_mlflow(
+        NAME,
+        config,
+        workdir,
+        results_dir,
+        train=train,
+        measure=benchmark_targets,
+        note=(
+            "the API also computes SHAP reasons and validates the body; "
+            "mlflow answers predict_proba only"
+        ),
+        remove_project=not config.keep,
+    )
