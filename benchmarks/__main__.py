@@ -1,5 +1,6 @@
 """``python -m benchmarks [all|scale|serving|sentiment_serving|text_analytics|
-smart_city|public_health] [options]``.
+smart_city|public_health|customer_segmentation|customer_segmentation_olist|
+sentiment] [options]``.
 
 Runs the chosen benchmarks, writes ``benchmarks/results/<name>.json`` and
 ``benchmarks/results/README.md``, and prints a summary table.
@@ -90,14 +91,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--pipeline-repeats",
         type=int,
         default=3,
-        help="smart_city, public_health: timed runs, each in a fresh project copy "
+        help="whole-pipeline benchmarks: timed runs, each in a fresh project copy "
         "(default: %(default)s)",
     )
     parser.add_argument(
         "--n-rows",
         type=int,
         default=None,
-        help="smart_city, public_health: generated rows (default: the full size)",
+        help="smart_city, public_health, customer_segmentation_olist: generated rows (default: the full size)",
     )
     parser.add_argument(
         "--connections", type=int, default=4, help="serving, sentiment_serving: wrk -c"
