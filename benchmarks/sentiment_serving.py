@@ -20,11 +20,7 @@ from typing import Any
 
 from benchmarks.common import (
     VENV_BIN,
-    benchmark_env,
-    copy_project,
     load_average,
-    run_measured,
-    tail,
     tree_rss_bytes,
     wait_for_low_load,
 )
@@ -38,6 +34,7 @@ from benchmarks.serving import (
     run_wrk,
     running_server,
     tracking_uri,
+    train_copy,
 )
 
 logger = logging.getLogger(__name__)
@@ -152,24 +149,10 @@ def train(config: SentimentServingConfig, workdir: Path) -> tuple[Path, dict[str
             "reused": True,
             **chosen_model(config.trained_project),
         }
-    project = copy_project(workdir / "project")
-    run = run_measured(
-        config.train_command(),
-        cwd=project,
-        env=benchmark_env(),
-        log_file=workdir / "train.log",
-        timeout_s=config.train_timeout_s,
+    project, figures = train_copy(
+        config.train_command(), config.train_timeout_s, workdir
     )
-    if run.exit_code != 0:
-        raise RuntimeError(
-            f"Training failed ({run.exit_code}):\n" + "\n".join(tail(run.log_file))
-        )
-    return project, {
-        "command": " ".join(["kedro", *config.train_command()[1:]]),
-        "wall_s": run.wall_s,
-        "log_file": str(run.log_file),
-        **chosen_model(project),
-    }
+    return project, {**figures, **chosen_model(project)}
 
 
 def benchmark_targets(

@@ -332,28 +332,40 @@ def _check_answers(api: Target, peer: Target) -> dict[str, Any]:
     }
 
 
-def train(config: ServingConfig, workdir: Path) -> tuple[Path, dict[str, Any]]:
-    """A project copy trained on the default data; the run's figures."""
+def train_copy(
+    command: list[str], timeout_s: float, workdir: Path
+) -> tuple[Path, dict[str, Any]]:
+    """A project copy where the training ``command`` ran; the run's figures."""
     project = copy_project(workdir / "project")
     run = run_measured(
-        config.train_command(),
+        command,
         cwd=project,
         env=benchmark_env(),
         log_file=workdir / "train.log",
-        timeout_s=config.train_timeout_s,
+        timeout_s=timeout_s,
     )
     if run.exit_code != 0:
         raise RuntimeError(
             f"Training failed ({run.exit_code}):\n" + "\n".join(tail(run.log_file))
         )
+    return project, {
+        "command": " ".join(["kedro", *command[1:]]),
+        "wall_s": run.wall_s,
+        "log_file": str(run.log_file),
+    }
+
+
+def train(config: ServingConfig, workdir: Path) -> tuple[Path, dict[str, Any]]:
+    """A project copy trained on the default data; the run's figures."""
+    project, figures = train_copy(
+        config.train_command(), config.train_timeout_s, workdir
+    )
     metrics_file = project / "data/08_reporting/scoring/metrics.json"
     metrics = json.loads(metrics_file.read_text())
     return project, {
-        "command": " ".join(["kedro", *config.train_command()[1:]]),
-        "wall_s": run.wall_s,
+        **figures,
         "chosen_model": metrics["chosen_model"],
         "test_roc_auc": metrics["test"]["roc_auc"],
-        "log_file": str(run.log_file),
     }
 
 

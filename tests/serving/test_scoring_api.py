@@ -1,17 +1,12 @@
 """``/scoring`` answered by the real FastAPI app on a trained project."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
-
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from ia_portfolio.serving import create_app
 from tests.conftest import copy_project
+from tests.serving.container import running_api
 
 pytestmark = pytest.mark.slow
 
@@ -117,37 +112,9 @@ def test_untrained_project_answers_503_with_the_fix(tmp_path):
     assert "kedro run --pipeline=scoring" in response.json()["detail"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def test_documented_command_starts_a_real_server(trained_project):
-    port = _free_port()
-    env = {**os.environ, "IA_PORTFOLIO_PROJECT_PATH": str(trained_project)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "ia_portfolio.serving", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, server.stderr.read().decode()[-2000:]
-            assert time.monotonic() < deadline, "the API did not start within 90 s"
-            time.sleep(0.5)
+def test_container_command_serves_scoring(trained_project, tmp_path):
+    with running_api(trained_project, tmp_path / "api.log") as base:
         response = httpx.post(f"{base}/scoring/predict", json=RISKY, timeout=30)
         assert response.status_code == 200
         assert response.json()["decision"] == "refuse"
         assert httpx.post(f"{base}/scoring/predict", json={"x": 1}).status_code == 422
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
