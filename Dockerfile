@@ -1,6 +1,7 @@
-# The ia_portfolio API (FastAPI on uvicorn) with the project's configuration and a
-# sentiment model trained at build time into the image's own MLflow store
-# (/app/mlflow.db + /app/mlruns). Build, run, volumes and settings: docs/deployment.md.
+# The ia_portfolio API (FastAPI on uvicorn) with the project's configuration and the
+# scoring and sentiment models trained and promoted at build time into the image's own
+# MLflow store (/app/mlflow.db + /app/mlruns). Build, run, volumes and settings:
+# docs/deployment.md.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -34,11 +35,13 @@ COPY data/ data/
 RUN mkdir -p conf/local && chown -R app:app /app
 USER app
 
-# MLflow records absolute artifact paths, so the model is trained where it is served.
-# TRAIN_SENTIMENT=false builds an image without a model, to serve a project mounted
-# from a volume instead (IA_PORTFOLIO_PROJECT_PATH).
-ARG TRAIN_SENTIMENT=true
-RUN if [ "$TRAIN_SENTIMENT" = "true" ]; then kedro run --pipeline=sentiment; fi
+# MLflow records absolute artifact paths, so the models are trained where they are
+# served. TRAIN_MODELS=false builds an image without models, to serve a project
+# mounted from a volume instead (IA_PORTFOLIO_PROJECT_PATH).
+ARG TRAIN_MODELS=true
+RUN if [ "$TRAIN_MODELS" = "true" ]; then \
+        kedro run --pipeline=scoring && kedro run --pipeline=sentiment; \
+    fi
 
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \

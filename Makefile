@@ -4,6 +4,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 AIRFLOW_VENV ?= .venv-airflow
+FUZZ_VENV ?= .venv-fuzz
 export KEDRO_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
 
@@ -21,14 +22,17 @@ setup: $(BIN)/.installed
 run: setup
 	$(BIN)/kedro run
 
-# Debian's chromium for the browser tests and a separate Airflow 3 environment.
+# Debian's chromium for the browser tests, a separate Airflow 3 environment and a
+# separate Schemathesis environment for the API fuzz test.
 test-deps: setup
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	AIRFLOW_VENV=$(AIRFLOW_VENV) bash scripts/setup_airflow_env.sh
+	FUZZ_VENV=$(FUZZ_VENV) bash scripts/setup_fuzz_env.sh
 
 test: test-deps
 	$(BIN)/ruff check src tests benchmarks
-	IA_PORTFOLIO_AIRFLOW_VENV=$(abspath $(AIRFLOW_VENV)) $(BIN)/python -m pytest
+	IA_PORTFOLIO_AIRFLOW_VENV=$(abspath $(AIRFLOW_VENV)) \
+		IA_PORTFOLIO_FUZZ_VENV=$(abspath $(FUZZ_VENV)) $(BIN)/python -m pytest
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

@@ -50,6 +50,20 @@ def copy_project(destination: Path) -> Path:
     return sandbox.copy_project(PROJECT_ROOT, destination)
 
 
+def run_outputs(project: Path, env: str | None = None) -> Path:
+    """Where ``kedro run [--env <env>]`` in ``project`` writes its outputs
+    (``02_intermediate`` ... ``08_reporting``): the ``data_root`` of the project's
+    ``globals.yml`` as ``env`` resolves it (``data/envs/<env>`` outside the default
+    environment; raw inputs stay under ``data/01_raw``)."""
+    from ia_portfolio.config import ProjectConfigLoader  # noqa: PLC0415
+    from ia_portfolio.settings import CONFIG_LOADER_ARGS  # noqa: PLC0415
+
+    loader = ProjectConfigLoader(
+        conf_source=str(project / "conf"), env=env, **CONFIG_LOADER_ARGS
+    )
+    return project / loader["globals"]["data_root"]
+
+
 def benchmark_env(**extra: str) -> dict[str, str]:
     """Environment for benchmarked subprocesses: the venv first on ``PATH``, no
     telemetry, a headless matplotlib and timestamped Kedro logs."""

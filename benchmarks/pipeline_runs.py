@@ -32,6 +32,7 @@ from benchmarks.common import (
     machine_info,
     measure_kedro_run,
     now_iso,
+    run_outputs,
     write_result,
 )
 
@@ -49,24 +50,33 @@ class PipelineSpec:
     unit: str  # what the generator's rows are, for the logs
     generator: str
     budget: dict[str, float]
-    figures: Callable[[Path], dict[str, Any]]  # the run's own figures
+    # The run's own figures, read from its outputs folder (data/ or data/envs/<env>).
+    figures: Callable[[Path], dict[str, Any]]
     size_args: Callable[[int], list[str]]  # extra CLI args at another size
     prepare: Callable[[Path, int], None] | None = None  # project copy, other size
     # Extra report columns: (header, cell of one run).
     columns: tuple[tuple[str, Callable[[dict[str, Any]], str]], ...] = ()
     pipeline: str | None = None  # the pipeline run, when not ``name``
-    extra_args: tuple[str, ...] = ()  # CLI args of every run (e.g. an env)
+    env: str | None = None  # the Kedro environment of every run (e.g. ``original``)
+    size_env: str | None = None  # the Kedro environment of runs at another size
     # Untimed set-up of every project copy at the run's size (e.g. input files).
     setup: Callable[[Path, int], None] | None = None
     data: str | None = None  # where the data comes from, when not generated
 
+    def kedro_env(self, n_rows: int) -> str | None:
+        """The Kedro environment of a run at ``n_rows`` (``None``: the default)."""
+        if n_rows != self.full_size and self.size_env:
+            return self.size_env
+        return self.env
+
     def command(self, n_rows: int) -> list[str]:
         """The timed command, run in each project copy."""
+        env = self.kedro_env(n_rows)
         command = [
             str(VENV_BIN / "kedro"),
             "run",
             f"--pipeline={self.pipeline or self.name}",
-            *self.extra_args,
+            *(["--env", env] if env else []),
         ]
         return command if n_rows == self.full_size else command + self.size_args(n_rows)
 
@@ -107,7 +117,8 @@ def run_once(
         max_wait_s=config.max_wait_s,
         budget=spec.budget,
     )
-    result = {"run": index, **figures, **spec.figures(project)}
+    outputs = run_outputs(project, spec.kedro_env(n_rows))
+    result = {"run": index, **figures, **spec.figures(outputs)}
     if result["exit_code"] != 0:
         logger.error(
             "%s run %d failed (exit %s).", spec.name, index, result["exit_code"]
@@ -186,8 +197,8 @@ def _smart_city_prepare(project: Path, n_rows: int) -> None:
     (folder / "catalog.yml").write_text(yaml.safe_dump({"smart_city.raw_trees": entry}))
 
 
-def _smart_city_figures(project: Path) -> dict[str, Any]:
-    path = project / "data/08_reporting/smart_city/summary.json"
+def _smart_city_figures(outputs: Path) -> dict[str, Any]:
+    path = outputs / "08_reporting/smart_city/summary.json"
     if not path.exists():
         return {}
     summary = json.loads(path.read_text())
@@ -207,7 +218,8 @@ SMART_CITY = PipelineSpec(
     generator="ia_portfolio.generators.paris_trees.generate_trees",
     budget={"wall_s": 120.0, "peak_rss_bytes": 4_000_000_000},
     figures=_smart_city_figures,
-    size_args=lambda n_rows: ["--env", SMART_CITY_ENV],
+    size_args=lambda n_rows: [],
+    size_env=SMART_CITY_ENV,
     prepare=_smart_city_prepare,
     columns=(
         (
@@ -221,9 +233,9 @@ SMART_CITY = PipelineSpec(
 # public_health ---------------------------------------------------------------
 
 
-def _public_health_figures(project: Path) -> dict[str, Any]:
+def _public_health_figures(outputs: Path) -> dict[str, Any]:
     """Rows after each cleaning step, from the run's cleaning report."""
-    path = project / "data/08_reporting/public_health/cleaning_report.csv"
+    path = outputs / "08_reporting/public_health/cleaning_report.csv"
     if not path.exists():
         return {}
     report = pd.read_csv(path)
@@ -262,8 +274,8 @@ PUBLIC_HEALTH = PipelineSpec(
 # customer_segmentation ---------------------------------------------------------
 
 
-def _segmentation_figures(project: Path) -> dict[str, Any]:
-    path = project / "data/08_reporting/customer_segmentation/metrics.json"
+def _segmentation_figures(outputs: Path) -> dict[str, Any]:
+    path = outputs / "08_reporting/customer_segmentation/metrics.json"
     if not path.exists():
         return {}
     metrics = json.loads(path.read_text())
@@ -337,7 +349,7 @@ CUSTOMER_SEGMENTATION_OLIST = PipelineSpec(
     budget={"wall_s": 600.0, "peak_rss_bytes": 8_000_000_000},
     figures=_segmentation_figures,
     size_args=lambda n_rows: [],
-    extra_args=("--env", "original"),
+    env="original",
     setup=_write_olist_tables,
     columns=_SEGMENTATION_COLUMNS,
 )
@@ -345,8 +357,8 @@ CUSTOMER_SEGMENTATION_OLIST = PipelineSpec(
 # sentiment ---------------------------------------------------------------------
 
 
-def _sentiment_figures(project: Path) -> dict[str, Any]:
-    path = project / "data/08_reporting/sentiment/metrics.json"
+def _sentiment_figures(outputs: Path) -> dict[str, Any]:
+    path = outputs / "08_reporting/sentiment/metrics.json"
     if not path.exists():
         return {}
     metrics = json.loads(path.read_text())

@@ -205,7 +205,8 @@ def _serving_section(result: dict[str, Any]) -> list[str]:
         f"{config['connections']} connections, {config['threads']} thread(s), "
         f"{config['duration_s']} s after a {config['warmup_s']} s warm-up, same "
         f"applicant (Lending Club row {config['row']}). The API also returns SHAP "
-        "reasons; MLflow returns `predict_proba` only.",
+        "reasons; MLflow returns the probability of default and the decision, "
+        "without reasons.",
         "",
         _machine_line(result),
         "",

@@ -26,6 +26,7 @@ from benchmarks.common import (
     machine_info,
     measure_kedro_run,
     now_iso,
+    run_outputs,
     write_result,
 )
 
@@ -35,7 +36,7 @@ NAME = "scale"
 DEFAULT_SIZES = (30_000, 100_000, 307_511)
 FULL_SIZE = 307_511
 RAW_CSV = Path("data/01_raw/home-credit-default-risk/application_train.csv")
-METRICS_JSON = Path("data/08_reporting/scoring/metrics.json")
+METRICS_JSON = Path("08_reporting/scoring/metrics.json")  # under the run's outputs
 KEDRO_ENV = "original"
 BUDGET = {"wall_s": 600.0, "peak_rss_bytes": 8_000_000_000}
 
@@ -115,7 +116,7 @@ def optuna_trials(log_lines: list[str]) -> dict[str, dict[str, float]]:
 
 
 def _model_figures(project: Path) -> dict[str, Any]:
-    path = project / METRICS_JSON
+    path = run_outputs(project, KEDRO_ENV) / METRICS_JSON
     if not path.exists():
         return {}
     metrics = json.loads(path.read_text())

@@ -28,12 +28,12 @@ from benchmarks.serving import (
     LoadConfig,
     Target,
     api_and_mlflow_targets,
+    champion_version,
     free_port,
     http_json,
     run_against_mlflow,
     run_wrk,
     running_server,
-    tracking_uri,
     train_copy,
 )
 
@@ -42,7 +42,6 @@ logger = logging.getLogger(__name__)
 NAME = "sentiment_serving"
 REGISTERED_MODEL = "ia_portfolio_sentiment"
 METRICS_FILE = Path("data/08_reporting/sentiment/metrics.json")
-ALIAS = "champion"
 BATCH_SIZE = 32
 # Short airline-customer messages, the kind of text the model is meant for.
 TEXTS = [
@@ -92,14 +91,6 @@ class SentimentServingConfig(LoadConfig):
     def train_command(self) -> list[str]:
         """The training command run in the project copy."""
         return [str(VENV_BIN / "kedro"), "run", "--pipeline=sentiment"]
-
-
-def champion_version(project: Path) -> str:
-    """The registered version the ``champion`` alias points to in ``project``."""
-    from mlflow import MlflowClient  # noqa: PLC0415
-
-    client = MlflowClient(tracking_uri=tracking_uri(project))
-    return str(client.get_model_version_by_alias(REGISTERED_MODEL, ALIAS).version)
 
 
 def payloads(texts: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -163,7 +154,7 @@ def benchmark_targets(
 ) -> None:
     """Start both servers side by side, check them, then load each in turn,
     once per scenario (one text, a batch of ``BATCH_SIZE``)."""
-    version = champion_version(project)
+    version = champion_version(project, REGISTERED_MODEL)
     api, peer = api_and_mlflow_targets(
         project,
         REGISTERED_MODEL,

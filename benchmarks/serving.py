@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 NAME = "serving"
 HOST = "127.0.0.1"
 REGISTERED_MODEL = "ia_portfolio_scoring"
+ALIAS = "champion"
 WRK = "wrk"
 WRK_SCRIPT = BENCHMARKS_DIR / "wrk_post.lua"
 RAW_DATASET = "scoring.raw_applications"
@@ -144,15 +145,13 @@ def http_json(url: str, body: Any = None, timeout_s: float = 30.0) -> Any:
         return json.loads(response.read())
 
 
-def latest_version(project: Path) -> int:
-    """The latest registered version of the scoring model in ``project``'s store."""
+def champion_version(project: Path, registered_model: str) -> str:
+    """The version of ``registered_model`` that the ``champion`` alias points to in
+    ``project``'s registry: the one the API serves."""
     from mlflow import MlflowClient  # noqa: PLC0415
 
     client = MlflowClient(tracking_uri=tracking_uri(project))
-    versions = client.search_model_versions(f"name='{REGISTERED_MODEL}'")
-    if not versions:
-        raise RuntimeError(f"No registered '{REGISTERED_MODEL}' in {project}.")
-    return max(int(v.version) for v in versions)
+    return str(client.get_model_version_by_alias(registered_model, ALIAS).version)
 
 
 def tracking_uri(project: Path) -> str:
@@ -316,19 +315,26 @@ def api_and_mlflow_targets(
 
 
 def _check_answers(api: Target, peer: Target) -> dict[str, Any]:
-    """One request to each: both must succeed and agree on the probability."""
+    """One request to each: both must succeed and agree on the probability and
+    the decision (MLflow answers ``{"predictions": [{"probability_of_default":
+    ..., "decision": ...}]}``)."""
     api_answer = http_json(api.url(api.predict_path), api.body)
     peer_answer = http_json(peer.url(peer.predict_path), peer.body)
     api_probability = float(api_answer["probability_of_default"])
-    prediction = peer_answer["predictions"][0]
-    peer_probability = float(
-        prediction[-1] if isinstance(prediction, list) else prediction
+    [prediction] = peer_answer["predictions"]
+    peer_probability = float(prediction["probability_of_default"])
+    logger.info(
+        "API %.6f (%s) vs MLflow %.6f (%s)",
+        api_probability,
+        api_answer["decision"],
+        peer_probability,
+        prediction["decision"],
     )
-    logger.info("API %.6f vs MLflow %.6f", api_probability, peer_probability)
     return {
         "api_answer": api_answer,
         "mlflow_answer": peer_answer,
         "probability_abs_difference": abs(api_probability - peer_probability),
+        "same_decision": api_answer["decision"] == prediction["decision"],
     }
 
 
@@ -373,7 +379,7 @@ def benchmark_targets(
     config: ServingConfig, project: Path, workdir: Path, result: dict[str, Any]
 ) -> None:
     """Start both servers side by side, check them, then load each in turn."""
-    version = latest_version(project)
+    version = champion_version(project, REGISTERED_MODEL)
     api, peer = api_and_mlflow_targets(
         project,
         REGISTERED_MODEL,
@@ -487,7 +493,8 @@ def run(config: ServingConfig, workdir: Path, results_dir: Path) -> dict[str, An
         measure=benchmark_targets,
         note=(
             "the API also computes SHAP reasons and validates the body; "
-            "mlflow answers predict_proba only"
+            "mlflow answers the probability of default and the decision, "
+            "without reasons"
         ),
         remove_project=not config.keep,
     )

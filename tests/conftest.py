@@ -10,6 +10,7 @@ import mlflow
 import pytest
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
+from mlflow.entities.model_registry import ModelVersion
 
 from ia_portfolio import sandbox
 
@@ -25,6 +26,22 @@ FAST_SCORING_PARAMS = {"scoring": {"tuning": {"n_trials": 2, "timeout_s": 60}}}
 def copy_project(destination: Path) -> Path:
     """A copy of this project's configuration with empty data folders."""
     return sandbox.copy_project(PROJECT_ROOT, destination)
+
+
+def data_dir(project: Path, env: str | None = None) -> Path:
+    """The folder under which a run in ``env`` writes its outputs (``02_intermediate``
+    ... ``08_reporting``): ``data/`` for the default environment, ``data/envs/<env>/``
+    for any other. Raw inputs are read from ``data/01_raw`` by every environment."""
+    if env in (None, "local"):
+        return project / "data"
+    return project / "data" / "envs" / env
+
+
+def champion_version(project: Path, registered_model_name: str) -> ModelVersion:
+    """The version of ``registered_model_name`` that ``project``'s registry serves
+    (alias ``champion``)."""
+    client = mlflow.MlflowClient(f"sqlite:///{project / 'mlflow.db'}")
+    return client.get_model_version_by_alias(registered_model_name, "champion")
 
 
 def run_pipeline(

@@ -62,3 +62,8 @@ def test_non_nullable_column_with_missing_values():
 def test_not_a_table():
     with pytest.raises(DataValidationError, match="expected a table"):
         validate_dataframe([1, 2], SPEC, "loans")
+
+
+def test_empty_table_names_dataset_and_says_so():
+    with pytest.raises(DataValidationError, match=r"Dataset 'loans' is empty"):
+        validate_dataframe(_frame().iloc[0:0], SPEC, "loans")

@@ -3,13 +3,21 @@
 import warnings
 
 from ia_portfolio.config import ProjectConfigLoader
-from ia_portfolio.hooks import SchemaValidationHooks
+from ia_portfolio.hooks import RuntimeParamsHooks, SchemaValidationHooks
+from ia_portfolio.promotion import ModelPromotionHooks
+from ia_portfolio.run_safety import OutputBackupHooks, StopSignalHooks
 
 # omegaconf 2.4 deprecates an API that Kedro and kedro-mlflow still call on every
 # config load; the warning says nothing about this project.
 warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is deprecated")
 
-HOOKS = (SchemaValidationHooks(),)
+HOOKS = (
+    RuntimeParamsHooks(),
+    SchemaValidationHooks(),
+    ModelPromotionHooks(),
+    OutputBackupHooks(),
+    StopSignalHooks(),
+)
 
 CONFIG_LOADER_CLASS = ProjectConfigLoader
 CONFIG_LOADER_ARGS = {

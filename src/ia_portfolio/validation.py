@@ -9,9 +9,10 @@ A schema is declared next to the dataset it guards, in the catalog entry's
           Class: {kind: categorical, isin: [good, bad]}
           annual_inc: {kind: numeric}
 
-Every listed column is required; columns not listed are allowed. ``kind`` is one
-of ``numeric``, ``integer``, ``categorical``, ``text`` or ``datetime``. Errors
-name the dataset and the column so a user knows which file to fix.
+Every listed column is required; columns not listed are allowed; a table without
+rows is an error. ``kind`` is one of ``numeric``, ``integer``, ``categorical``,
+``text`` or ``datetime``. Errors name the dataset and the column so a user knows
+which file to fix.
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ def validate_dataframe(
         raise DataValidationError(
             f"Dataset '{dataset_name}': expected a table, got {type(data).__name__}."
         )
+    if len(data.index) == 0:
+        raise DataValidationError(f"Dataset '{dataset_name}' is empty: it has no rows.")
     try:
         build_schema(spec).validate(data, lazy=True)
     except SchemaErrors as errors:

@@ -20,7 +20,12 @@ import pytest
 from kedro.framework.project import pipelines
 from kedro.framework.startup import bootstrap_project
 
-from tests.conftest import FAST_SCORING_PARAMS, PROJECT_ROOT, copy_project
+from tests.conftest import (
+    FAST_SCORING_PARAMS,
+    PROJECT_ROOT,
+    champion_version,
+    copy_project,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -183,11 +188,12 @@ def test_every_pipeline_is_one_dag_that_airflow_loads(dagbag: dict) -> None:
 
 def test_scoring_dags_are_grouped_by_memory_datasets(dagbag: dict) -> None:
     tasks = dagbag["dags"][SCORING_DAG]["tasks"]
-    # Registering reads the persisted model: it is the only task that can stand alone.
-    register = next(t for t in tasks.values() if "scoring.register_model" in t["nodes"])
-    assert register["nodes"] == ["scoring.register_model"]
-    assert len(tasks) == 2
-    assert len(register["upstream"]) == 1
+    task_of = {
+        node: task_id for task_id, task in tasks.items() for node in task["nodes"]
+    }
+    # Registering reads the test split, which only lives in memory: the split and
+    # the registration run in the same task.
+    assert task_of["scoring.register_model"] == task_of["scoring.split_train_test"]
 
 
 def _dags_test(
@@ -244,9 +250,11 @@ def test_scoring_dag_runs_the_pipeline(
     metrics = json.loads((reports / "metrics.json").read_text())
     assert metrics["chosen_model"] in metrics["candidates"]
     assert (reports / "model_card.md").stat().st_size > 0
-    # The second task loaded the model the first one saved, and registered it.
     models = project / "data" / "06_models" / "scoring"
     assert list(models.glob("model.pkl/*/model.pkl"))
+    # The DAG run registered the model and, once it succeeded, promoted it.
     client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{project / 'mlflow.db'}")
-    versions = client.search_model_versions(f"name='{PACKAGE}_scoring'")
-    assert len(versions) == 1
+    [version] = client.search_model_versions(f"name='{PACKAGE}_scoring'")
+    champion = champion_version(project, f"{PACKAGE}_scoring")
+    assert champion.version == version.version
+    assert champion.tags["candidate"] == metrics["chosen_model"]

@@ -10,7 +10,26 @@ from tests.serving.container import running_api
 
 pytestmark = pytest.mark.slow
 
+# Every field is required (the training data has no missing value): the fields
+# that differ below, the rest at the data's median or most frequent value.
+TYPICAL = {
+    "addr_state": "CA",
+    "verification_status": "Source_Verified",
+    "emp_length": "emp_ge_10",
+    "delinq_2yrs": 0,
+    "acc_now_delinq": 0,
+    "open_il_6m": 2,
+    "open_il_12m": 0,
+    "open_il_24m": 1,
+    "total_bal_il": 23650,
+    "all_util": 62,
+    "inq_last_12m": 2,
+    "delinq_amnt": 0,
+    "num_il_tl": 7,
+    "total_il_high_credit_limit": 34375,
+}
 RISKY = {
+    **TYPICAL,
     "funded_amnt": 35000,
     "term": "term_60",
     "int_rate": 28.5,
@@ -21,9 +40,10 @@ RISKY = {
     "inq_fi": 10,
 }
 SAFE = {
+    **TYPICAL,
     "funded_amnt": 5000,
     "term": "term_36",
-    "int_rate": 5.3,
+    "int_rate": 5.42,
     "sub_grade": "A1",
     "annual_inc": 150000,
     "inq_last_6mths": 0,

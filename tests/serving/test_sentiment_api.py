@@ -12,18 +12,14 @@ from mlflow import MlflowClient
 
 from ia_portfolio.serving import create_app
 from ia_portfolio.serving.app import SENTIMENT_MODEL_URI_ENV
-from ia_portfolio.serving.sentiment import (
-    MAX_BATCH_SIZE,
-    MAX_TEXT_CHARS,
-    MODEL_ALIAS,
-    MODEL_NAME,
-    ModelReference,
-)
+from ia_portfolio.serving.registry import ModelReference
+from ia_portfolio.serving.sentiment import MAX_BATCH_SIZE, MAX_TEXT_CHARS
 from tests.conftest import copy_project
 from tests.serving.container import running_api
 
 pytestmark = pytest.mark.slow
 
+MODEL_NAME, MODEL_ALIAS = "ia_portfolio_sentiment", "champion"
 TEXTS = [
     "Thank you for the lovely crew and the smooth flight, best trip ever!",
     "Delayed four hours, lost my luggage and nobody answers. Worst airline.",
@@ -73,6 +69,10 @@ def test_one_text_gets_the_registered_models_answer(api, champion):
     assert positive == pytest.approx(expected["probability_positive"])
     label_probability = positive if prediction["label"] == "positive" else 1 - positive
     assert prediction["probability"] == pytest.approx(label_probability)
+    assert prediction["probability_negative"] == pytest.approx(1 - positive)
+    assert prediction["judged"] is True
+    assert body["threshold"] == pytest.approx(model.model_config["threshold"])
+    assert "5 stars" in body["labels"]
     assert body["model"] == {
         "name": MODEL_NAME,
         "version": str(version.version),
@@ -93,6 +93,24 @@ def test_a_batch_is_answered_in_order(api, champion):
         list(expected["probability_positive"])
     )
     assert {p["label"] for p in predictions} <= {"negative", "positive"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\U0001f621\U0001f621\U0001f621",
+        "Das Essen war kalt, teuer und der Kellner unfreundlich.",
+    ],
+    ids=["emoji-only", "german"],
+)
+def test_text_the_model_cannot_judge_is_flagged_not_scored(api, text):
+    response = predict(api, {"text": text})
+    assert response.status_code == 200, response.text
+    [prediction] = response.json()["predictions"]
+    assert prediction["judged"] is False
+    assert prediction["label"] is None
+    assert prediction["probability"] is None
+    assert prediction["reason"]
 
 
 def test_the_limits_themselves_are_accepted(api):

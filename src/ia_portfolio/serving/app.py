@@ -4,34 +4,38 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
 from ia_portfolio import __version__
-from ia_portfolio.serving.catalog import CatalogArtifacts
-from ia_portfolio.serving.scoring import scoring_router
+from ia_portfolio.serving.catalog import KEDRO_ENV_ENV, ProjectModels, find_project_path
+from ia_portfolio.serving.safety import install_safety
+from ia_portfolio.serving.scoring import ScoringRoutes
 from ia_portfolio.serving.sentiment import sentiment_router
 
-PROJECT_PATH_ENV = "IA_PORTFOLIO_PROJECT_PATH"
-KEDRO_ENV_ENV = "IA_PORTFOLIO_KEDRO_ENV"
 SENTIMENT_MODEL_URI_ENV = "IA_PORTFOLIO_SENTIMENT_MODEL_URI"
 
 
-def default_project_path() -> Path:
-    """The project root: ``$IA_PORTFOLIO_PROJECT_PATH`` or the source checkout."""
-    configured = os.environ.get(PROJECT_PATH_ENV)
-    return Path(configured) if configured else Path(__file__).resolve().parents[3]
-
-
 def create_app(project_path: Path | None = None, env: str | None = None) -> FastAPI:
-    """The API with every served pipeline's routes and ``/health``."""
-    artifacts = CatalogArtifacts(
-        project_path or default_project_path(), env or os.environ.get(KEDRO_ENV_ENV)
+    """The API with every served pipeline's routes and ``/health``.
+
+    ``project_path`` defaults to ``$IA_PORTFOLIO_PROJECT_PATH``, else the Kedro
+    project containing the working directory; ``env`` to
+    ``$IA_PORTFOLIO_KEDRO_ENV``: the API serves that environment's models.
+    """
+    models = ProjectModels(
+        project_path or find_project_path(), env or os.environ.get(KEDRO_ENV_ENV)
     )
     app = FastAPI(
         title="ia_portfolio API",
         version=__version__,
-        description="Models trained by the ia_portfolio Kedro pipelines.",
+        description=(
+            "Models trained by the ia_portfolio Kedro pipelines. Each route serves "
+            "the version its pipeline last promoted (registry alias `champion`: a "
+            "model that finished a successful run and beat its naive baseline) and "
+            "follows new promotions without a restart."
+        ),
     )
 
     @app.get("/health", tags=["health"])
@@ -39,10 +43,19 @@ def create_app(project_path: Path | None = None, env: str | None = None) -> Fast
         """Liveness: the process answers."""
         return {"status": "ok", "version": __version__}
 
-    app.include_router(scoring_router(artifacts))
+    scoring = ScoringRoutes(models)
+    app.include_router(scoring.router)
     app.include_router(
-        sentiment_router(
-            artifacts.mlflow_client, os.environ.get(SENTIMENT_MODEL_URI_ENV)
-        )
+        sentiment_router(models, os.environ.get(SENTIMENT_MODEL_URI_ENV))
     )
+
+    def openapi() -> dict[str, Any]:
+        # Request bodies follow the promoted models: never cache the document.
+        app.openapi_schema = None
+        document = FastAPI.openapi(app)
+        scoring.document(document)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    install_safety(app)
     return app

@@ -1,27 +1,51 @@
-"""Access to the project's Kedro catalog and MLflow registry from the web layer."""
+"""The project as the web layer sees it: which registered model each served
+pipeline promotes (from its Kedro catalog) and a client of its MLflow registry."""
 
 from __future__ import annotations
 
-import logging
+import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
+from kedro.utils import find_kedro_project
 from mlflow import MlflowClient
+from mlflow.pyfunc import PyFuncModel
 
-logger = logging.getLogger(__name__)
+from ia_portfolio.datasets import RegisteredModelDataset
+from ia_portfolio.serving.registry import ChampionModel, ModelReference, Served
+
+PROJECT_PATH_ENV = "IA_PORTFOLIO_PROJECT_PATH"
+KEDRO_ENV_ENV = "IA_PORTFOLIO_KEDRO_ENV"
+REFRESH_ENV = "IA_PORTFOLIO_MODEL_REFRESH_S"
 
 
-class ArtifactNotFoundError(LookupError):
-    """A served model has not been trained yet."""
+class ProjectNotFoundError(RuntimeError):
+    """The API was started outside a Kedro project and none was configured."""
 
 
-class CatalogArtifacts:
-    """Loads trained artifacts (models, preprocessing) once, by catalog name, and
-    gives a client of the project's MLflow tracking store and model registry."""
+def find_project_path(start: Path | None = None) -> Path:
+    """``$IA_PORTFOLIO_PROJECT_PATH``, else the Kedro project that contains the
+    working directory; never a checkout the package happens to be installed from."""
+    configured = os.environ.get(PROJECT_PATH_ENV)
+    if configured:
+        return Path(configured)
+    found = find_kedro_project(start or Path.cwd())
+    if found is None:
+        raise ProjectNotFoundError(
+            f"No Kedro project contains {start or Path.cwd()}: start the API from "
+            f"the project's root or set {PROJECT_PATH_ENV}."
+        )
+    return Path(found)
+
+
+class ProjectModels:
+    """The served models of one project and Kedro environment."""
 
     def __init__(self, project_path: Path, env: str | None = None) -> None:
+        self.project_path = project_path
+        self.env = env
         bootstrap_project(project_path)
         with KedroSession.create(project_path=project_path, env=env) as session:
             context = session.load_context()
@@ -32,13 +56,24 @@ class CatalogArtifacts:
             tracking_uri=mlflow_server.mlflow_tracking_uri,
             registry_uri=mlflow_server.mlflow_registry_uri,
         )
-        self._cache: dict[str, Any] = {}
+        self.refresh_s = float(os.environ.get(REFRESH_ENV, "5"))
 
-    def load(self, name: str, hint: str) -> Any:
-        """The artifact saved as ``name``; ``hint`` says how to produce it."""
-        if name not in self._cache:
-            if not self._catalog.exists(name):
-                raise ArtifactNotFoundError(f"'{name}' is not trained yet: {hint}.")
-            self._cache[name] = self._catalog.load(name)
-            logger.info("Loaded '%s' from the catalog.", name)
-        return self._cache[name]
+    def reference(self, dataset_name: str) -> ModelReference:
+        """The served model of ``dataset_name`` (a ``RegisteredModelDataset``)."""
+        dataset = self._catalog.get(dataset_name)
+        if not isinstance(dataset, RegisteredModelDataset):
+            raise TypeError(
+                f"Catalog entry '{dataset_name}' is not a RegisteredModelDataset."
+            )
+        return ModelReference(dataset.registered_model_name, alias=dataset.alias)
+
+    def champion(
+        self,
+        reference: ModelReference,
+        train_command: str,
+        prepare: Callable[[PyFuncModel], Served],
+    ) -> ChampionModel[Served]:
+        """The model ``reference`` points to, followed as it is promoted."""
+        return ChampionModel(
+            self.mlflow_client, reference, train_command, prepare, self.refresh_s
+        )

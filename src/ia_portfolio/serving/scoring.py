@@ -1,16 +1,56 @@
-"""``/scoring``: probability of default, decision and reasons for one applicant."""
+"""``/scoring``: probability of default, decision and reasons for one applicant,
+answered by the model the ``scoring`` pipeline promoted in the MLflow registry.
 
+The request body is built from what the served model learned about each field
+(``applicant_schema``) and follows the model when a new one is promoted; the
+OpenAPI document shows the current one.
+
+Rule: the API scores only applicants the model can judge, i.e. like those of its
+training split. A number outside the range training saw, a category training never
+met, or a missing field that training always had is not scored (the model would
+extrapolate or fill in a value silently) but refused with 422 naming the field and
+the bound it crossed or the values it accepts; every field's description in the
+schema states its accepted range or values. The same holds for the configured
+ratios (e.g. ``loan_to_income = funded_amnt / annual_inc``): fields each within
+their range can still combine into a ratio outside the training range, and a zero
+denominator leaves the ratio undefined; both get 422 naming the ratio.
+Numbers must be JSON numbers (not booleans, strings or non-finite values), and
+fields the model does not know are refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import pandas as pd
 from fastapi import APIRouter, Body, HTTPException
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from fastapi.exceptions import RequestValidationError
+from mlflow.pyfunc import PyFuncModel
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from ia_portfolio.pipelines.scoring.model import NUMERIC, CreditScoringModel
-from ia_portfolio.serving.catalog import ArtifactNotFoundError, CatalogArtifacts
+from ia_portfolio.pipelines.scoring.model import (
+    NUMERIC,
+    CreditScoringModel,
+    FieldConstraint,
+)
+from ia_portfolio.serving.catalog import ProjectModels
+from ia_portfolio.serving.registry import ModelInfo, ModelNotAvailableError
 
-MODEL_DATASET = "scoring.model"
-TRAIN_HINT = "run `kedro run --pipeline=scoring` first"
+MODEL_DATASET = "scoring.registered_model"
+TRAIN_COMMAND = "kedro run --pipeline=scoring"
+PREDICT_PATH = "/scoring/predict"
+PREDICT_DESCRIPTION = (
+    "Probability of default of one applicant from raw fields, the decision at the "
+    "cost-minimising threshold and the fields that weighed most. Only applicants "
+    "the model can judge are scored: every field within the range (or among the "
+    "categories) of the training split, required where training always had it "
+    "(each field's description states its limits). The configured ratios of two "
+    "fields (e.g. loan_to_income = funded_amnt / annual_inc) must also fall in "
+    "their training range, and a zero denominator under a non-zero numerator is "
+    "refused. Anything else gets 422 naming the field or ratio and the limit."
+)
+UNAVAILABLE = {503: {"description": f"No model promoted yet: run `{TRAIN_COMMAND}`"}}
 
 
 class Reason(BaseModel):
@@ -26,44 +66,161 @@ class ScoringResponse(BaseModel):
     probability_of_default: float
     decision: Literal["grant", "refuse"]
     threshold: float
-    model: str
+    model: str = Field(description="The candidate that won, e.g. logistic_regression")
+    model_version: str = Field(description="Registry version of the served model")
     reasons: list[Reason]
 
 
 def applicant_schema(model: CreditScoringModel) -> type[BaseModel]:
-    """A request body with one optional field per raw model input; unknown fields
-    and values of the wrong type are rejected with 422."""
+    """The request body ``model`` can judge: one field per raw input, limited to
+    what its training split showed (the rule in the module docstring)."""
     fields: dict[str, Any] = {
-        name: (float | None if kind == NUMERIC else str | None, None)
-        for name, kind in model.field_kinds.items()
+        name: _applicant_field(constraint)
+        for name, constraint in model.field_constraints.items()
     }
-    return create_model("Applicant", __config__=ConfigDict(extra="forbid"), **fields)
+    config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+    return create_model("Applicant", __config__=config, **fields)
 
 
-def scoring_router(artifacts: CatalogArtifacts, top_k: int = 5) -> APIRouter:
-    """Routes for the credit scoring model saved as ``scoring.model``."""
-    router = APIRouter(prefix="/scoring", tags=["scoring"])
-    try:
-        model: CreditScoringModel | None = artifacts.load(MODEL_DATASET, TRAIN_HINT)
-        body_type: Any = applicant_schema(model)
-    except ArtifactNotFoundError:
-        model, body_type = None, dict[str, Any]
-
-    @router.post("/predict", response_model=ScoringResponse)
-    def predict(applicant: Annotated[body_type, Body()]) -> ScoringResponse:
-        """Score one applicant from raw fields (missing fields count as unknown)."""
-        if model is None:
-            raise HTTPException(503, f"The scoring model is not trained: {TRAIN_HINT}.")
-        [assessment] = model.assess(pd.DataFrame([applicant.model_dump()]), top_k)
-        return ScoringResponse(
-            **assessment, threshold=model.threshold, model=model.name
+def _applicant_field(constraint: FieldConstraint) -> tuple[Any, Any]:
+    """``(type, default)`` of one request field: required unless training had
+    missing values, numbers within the training range, known categories only."""
+    accepted = _accepted_values(constraint)
+    if accepted is None:
+        return None, Field(None, description="Always missing in training: null.")
+    value_type, values = accepted
+    description = f"{values}; any other value cannot be judged and gets 422."
+    if constraint.missing_seen:
+        return value_type | None, Field(
+            None, description=f"{description} Null or left out when unknown."
         )
+    return value_type, Field(
+        description=f"{description} Required: training always had it."
+    )
 
-    @router.get("/schema")
-    def schema() -> dict[str, str]:
-        """The raw fields the model accepts and their kind."""
-        if model is None:
-            raise HTTPException(503, f"The scoring model is not trained: {TRAIN_HINT}.")
-        return model.field_kinds
 
-    return router
+def _accepted_values(constraint: FieldConstraint) -> tuple[Any, str] | None:
+    """The type of the values training saw and their description; ``None`` when
+    training saw no value at all."""
+    if constraint.kind == NUMERIC:
+        low, high = constraint.minimum, constraint.maximum
+        if low is None or high is None:
+            return None
+        return (
+            Annotated[float, Field(ge=low, le=high)],
+            f"A number from {_number(low)} to {_number(high)}, the range of the "
+            "training split",
+        )
+    if not constraint.categories:
+        return None
+    return (
+        Literal[constraint.categories],
+        f"One of the {len(constraint.categories)} categories of the training split",
+    )
+
+
+def _number(value: float) -> str:
+    """``1,000`` for whole numbers, ``0.5`` otherwise."""
+    return f"{value:,.0f}" if value.is_integer() else f"{value:,}"
+
+
+@dataclass(frozen=True)
+class ServedScoringModel:
+    """The promoted model and the request body it can judge."""
+
+    model: CreditScoringModel
+    applicant: type[BaseModel]
+
+
+def serve(pyfunc_model: PyFuncModel) -> ServedScoringModel:
+    """Unwrap the registered pyfunc into the model the API answers with."""
+    model: CreditScoringModel = pyfunc_model.unwrap_python_model().model
+    return ServedScoringModel(model, applicant_schema(model))
+
+
+class ScoringRoutes:
+    """``/scoring`` routes answered by the promoted scoring model."""
+
+    def __init__(self, models: ProjectModels, top_k: int = 5) -> None:
+        self.champion = models.champion(
+            models.reference(MODEL_DATASET), TRAIN_COMMAND, serve
+        )
+        self.top_k = top_k
+        self.router = self._router()
+
+    def available(self) -> tuple[ServedScoringModel, ModelInfo]:
+        """The served model, or 503 with the reason."""
+        try:
+            return self.champion.get()
+        except ModelNotAvailableError as error:
+            raise HTTPException(503, str(error)) from error
+
+    def document(self, openapi: dict[str, Any]) -> None:
+        """Put the served model's request body into the OpenAPI document."""
+        try:
+            served, _ = self.champion.get()
+        except ModelNotAvailableError:
+            return
+        body = served.applicant.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+        schemas.update(body.pop("$defs", {}))
+        schemas["Applicant"] = body
+        request = openapi["paths"][PREDICT_PATH]["post"]["requestBody"]
+        request["content"]["application/json"]["schema"] = {
+            "$ref": "#/components/schemas/Applicant"
+        }
+
+    def _router(self) -> APIRouter:
+        router = APIRouter(prefix="/scoring", tags=["scoring"])
+
+        @router.post(
+            "/predict",
+            response_model=ScoringResponse,
+            responses=UNAVAILABLE,
+            description=PREDICT_DESCRIPTION,
+        )
+        def predict(applicant: Annotated[dict[str, Any], Body()]) -> ScoringResponse:
+            served, info = self.available()
+            try:
+                fields = served.applicant.model_validate(applicant)
+            except ValidationError as error:
+                raise RequestValidationError(
+                    [
+                        {**e, "loc": ("body", *e["loc"])}
+                        for e in error.errors(include_url=False)
+                    ]
+                ) from error
+            frame = pd.DataFrame([fields.model_dump()])
+            if problems := served.model.unjudgeable_ratios(frame):
+                raise RequestValidationError(
+                    [
+                        {
+                            "type": "value_error",
+                            "loc": ("body", name),
+                            "msg": f"Value error, {reason}: the model cannot judge it",
+                            "input": applicant,
+                        }
+                        for name, reason in problems.items()
+                    ]
+                )
+            [assessment] = served.model.assess(frame, self.top_k)
+            return ScoringResponse(
+                **assessment,
+                threshold=served.model.threshold,
+                model=served.model.name,
+                model_version=info.version,
+            )
+
+        @router.get("/schema", responses=UNAVAILABLE)
+        def schema() -> dict[str, str]:
+            """The raw fields the served model accepts and their kind."""
+            return self.available()[0].model.field_kinds
+
+        @router.get("/model", response_model=ModelInfo, responses=UNAVAILABLE)
+        def model() -> ModelInfo:
+            """The registered model version that answers."""
+            return self.available()[1]
+
+        return router

@@ -1,19 +1,14 @@
 """``/sentiment``: label and probability for one text or a batch, answered by the
-model the ``sentiment`` pipeline registered in the project's MLflow registry."""
+model the ``sentiment`` pipeline promoted in the project's MLflow registry."""
 
 from __future__ import annotations
 
 import logging
-import re
-import threading
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import mlflow.pyfunc
 import pandas as pd
 from fastapi import APIRouter, Body, HTTPException
-from mlflow import MlflowClient
-from mlflow.exceptions import MlflowException
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -23,11 +18,16 @@ from pydantic import (
     model_validator,
 )
 
+from ia_portfolio.serving.catalog import ProjectModels
+from ia_portfolio.serving.registry import (
+    ModelInfo,
+    ModelNotAvailableError,
+    ModelReference,
+)
+
 logger = logging.getLogger(__name__)
 
-MODEL_NAME = "ia_portfolio_sentiment"
-MODEL_ALIAS = "champion"
-DEFAULT_MODEL_URI = f"models:/{MODEL_NAME}@{MODEL_ALIAS}"
+MODEL_DATASET = "sentiment.registered_model"
 TRAIN_COMMAND = "kedro run --pipeline=sentiment"
 MAX_TEXT_CHARS = 2000
 MAX_BATCH_SIZE = 64
@@ -40,101 +40,11 @@ LIMITS = (
 )
 
 
-class ModelNotAvailableError(LookupError):
-    """The registered model cannot be served (not trained, or unreadable)."""
-
-
-@dataclass(frozen=True)
-class ModelReference:
-    """A registered model: by alias (follows new versions) or by pinned version."""
-
-    name: str
-    alias: str | None = None
-    version: str | None = None
-
-    @classmethod
-    def from_uri(cls, uri: str) -> ModelReference:
-        """``models:/<name>@<alias>`` or ``models:/<name>/<version>``."""
-        match = re.fullmatch(
-            r"models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/@]+)|/(?P<version>\d+))", uri
-        )
-        if match is None:
-            raise ValueError(
-                f"'{uri}' is not a registry model URI: use "
-                "models:/<name>@<alias> or models:/<name>/<version>."
-            )
-        return cls(**match.groupdict())
-
-    @property
-    def uri(self) -> str:
-        suffix = f"@{self.alias}" if self.alias else f"/{self.version}"
-        return f"models:/{self.name}{suffix}"
-
-
-class ModelInfo(BaseModel):
-    """The registered model version that answers."""
-
-    name: str = Field(examples=[MODEL_NAME])
-    version: str = Field(examples=["3"])
-    alias: str | None = Field(
-        description="The alias the version was resolved from, if any",
-        examples=[MODEL_ALIAS],
-    )
-    run_id: str | None = Field(description="The MLflow run that logged the model")
-
-
-class RegisteredSentimentModel:
-    """The model ``reference`` points to, resolved in the registry and loaded on
-    first use, then kept for the life of the process. Until a load succeeds,
-    every call looks again, so a model trained after start-up is picked up."""
-
-    def __init__(self, client: MlflowClient, reference: ModelReference) -> None:
-        self._client = client
-        self.reference = reference
-        self._lock = threading.Lock()
-        self._loaded: tuple[mlflow.pyfunc.PyFuncModel, ModelInfo] | None = None
-
-    def get(self) -> tuple[mlflow.pyfunc.PyFuncModel, ModelInfo]:
-        """The loaded model and its registry version."""
-        if self._loaded is None:
-            with self._lock:
-                if self._loaded is None:
-                    self._loaded = self._load()
-        return self._loaded
-
-    def _load(self) -> tuple[mlflow.pyfunc.PyFuncModel, ModelInfo]:
-        name = self.reference.name
-        try:
-            version = (
-                self._client.get_model_version_by_alias(name, self.reference.alias)
-                if self.reference.alias
-                else self._client.get_model_version(name, self.reference.version)
-            )
-            location = self._client.get_model_version_download_uri(
-                name, version.version
-            )
-        except MlflowException as error:
-            raise ModelNotAvailableError(
-                f"No model registered as {self.reference.uri} ({error.message}). "
-                f"Train and register it with `{TRAIN_COMMAND}` in the project."
-            ) from error
-        try:
-            model = mlflow.pyfunc.load_model(location)
-        except (MlflowException, OSError) as error:
-            raise ModelNotAvailableError(
-                f"{name} version {version.version} is registered but its files "
-                f"cannot be loaded ({error}). The registry and the model files "
-                "(mlflow.db and mlruns/) must stay where training wrote them; "
-                f"retrain with `{TRAIN_COMMAND}` if they were moved."
-            ) from error
-        logger.info("Loaded %s version %s from %s.", name, version.version, location)
-        info = ModelInfo(
-            name=name,
-            version=str(version.version),
-            alias=self.reference.alias,
-            run_id=version.run_id,
-        )
-        return model, info
+# A character that is not one of those `str.strip()` removes, for the schema's
+# `pattern` (the same class in Python and ECMA-262 regular expressions).
+NON_BLANK_PATTERN = (
+    r"[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
 
 
 def _not_blank(text: str) -> str:
@@ -144,14 +54,28 @@ def _not_blank(text: str) -> str:
 
 
 Text = Annotated[
-    str, StringConstraints(max_length=MAX_TEXT_CHARS), AfterValidator(_not_blank)
+    str,
+    StringConstraints(max_length=MAX_TEXT_CHARS),
+    AfterValidator(_not_blank),
+    Field(json_schema_extra={"minLength": 1, "pattern": NON_BLANK_PATTERN}),
 ]
+
+# The schema of "exactly one of": a body matches one branch only when it holds a
+# string `text` or an array `texts`, not both (a null one counts as absent).
+EXACTLY_ONE_OF_TEXT_OR_TEXTS = {
+    "oneOf": [
+        {"required": ["text"], "properties": {"text": {"type": "string"}}},
+        {"required": ["texts"], "properties": {"texts": {"type": "array"}}},
+    ]
+}
 
 
 class SentimentRequest(BaseModel):
     """Exactly one of ``text`` (one text) or ``texts`` (a batch)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=EXACTLY_ONE_OF_TEXT_OR_TEXTS
+    )
 
     text: Text | None = Field(
         default=None, description=f"One text, at most {MAX_TEXT_CHARS:,} characters"
@@ -177,17 +101,56 @@ class SentimentRequest(BaseModel):
 
 
 class TextSentiment(BaseModel):
-    """The sentiment of one text."""
+    """The sentiment of one text, or why it was not judged."""
 
     index: int = Field(description="Position in `texts` (0 for `text`)")
-    label: Literal["negative", "positive"]
-    probability: float = Field(description="Probability of `label`")
-    probability_positive: float = Field(description="Probability of `positive`")
+    judged: bool = Field(
+        description="false when the model cannot judge the text (see `reason`): "
+        "no word it saw in training, or another language than it was trained on"
+    )
+    label: Literal["negative", "positive"] | None = Field(
+        description="`positive` when `probability_positive` >= `threshold`; "
+        "null when not judged"
+    )
+    probability: float | None = Field(description="Probability of `label`")
+    probability_positive: float | None = Field(description="Probability of `positive`")
+    probability_negative: float | None = Field(description="Probability of `negative`")
+    reason: str | None = Field(description="Why the text was not judged")
 
 
 class SentimentResponse(BaseModel):
     predictions: list[TextSentiment]
+    threshold: float = Field(
+        description="Decision threshold on `probability_positive`, chosen on "
+        "validation data for the F1 of the negative class"
+    )
+    labels: str = Field(description="What `negative` and `positive` mean here")
     model: ModelInfo
+
+
+def text_sentiment(
+    index: int, label: str, positive: float, reason: str
+) -> TextSentiment:
+    """One prediction of the pyfunc contract as the API answers it."""
+    if reason:
+        return TextSentiment(
+            index=index,
+            judged=False,
+            label=None,
+            probability=None,
+            probability_positive=None,
+            probability_negative=None,
+            reason=reason,
+        )
+    return TextSentiment(
+        index=index,
+        judged=True,
+        label=label,
+        probability=positive if label == "positive" else 1 - positive,
+        probability_positive=positive,
+        probability_negative=1 - positive,
+        reason=None,
+    )
 
 
 REQUEST_EXAMPLES: dict[str, Any] = {
@@ -208,12 +171,15 @@ REQUEST_EXAMPLES: dict[str, Any] = {
 UNAVAILABLE = {503: {"description": f"No model registered yet: run `{TRAIN_COMMAND}`"}}
 
 
-def sentiment_router(client: MlflowClient, model_uri: str | None = None) -> APIRouter:
-    """Routes for the registered sentiment model (``model_uri``, by default the
-    ``champion`` alias of ``ia_portfolio_sentiment``), read through ``client``."""
-    registered = RegisteredSentimentModel(
-        client, ModelReference.from_uri(model_uri or DEFAULT_MODEL_URI)
+def sentiment_router(models: ProjectModels, model_uri: str | None = None) -> APIRouter:
+    """Routes for the served sentiment model: the one ``sentiment.registered_model``
+    promotes (``ia_portfolio_sentiment@champion`` by default), or ``model_uri``."""
+    reference = (
+        ModelReference.from_uri(model_uri)
+        if model_uri
+        else models.reference(MODEL_DATASET)
     )
+    registered = models.champion(reference, TRAIN_COMMAND, prepare=lambda m: m)
     router = APIRouter(prefix="/sentiment", tags=["sentiment"])
 
     def available() -> tuple[mlflow.pyfunc.PyFuncModel, ModelInfo]:
@@ -234,20 +200,24 @@ def sentiment_router(client: MlflowClient, model_uri: str | None = None) -> APIR
         model, info = available()
         texts = request.batch()
         scores = model.predict(pd.DataFrame({"text": texts}))
-        labels = scores["label"].tolist()
-        positives = scores["probability_positive"].astype(float).tolist()
         predictions = [
-            TextSentiment(
-                index=index,
-                label=label,
-                probability=positive if label == "positive" else 1 - positive,
-                probability_positive=positive,
-            )
-            for index, (label, positive) in enumerate(
-                zip(labels, positives, strict=True)
+            text_sentiment(index, label, float(positive), str(reason or ""))
+            for index, (label, positive, reason) in enumerate(
+                zip(
+                    scores["label"],
+                    scores["probability_positive"],
+                    scores["reason"],
+                    strict=True,
+                )
             )
         ]
-        return SentimentResponse(predictions=predictions, model=info)
+        config = model.model_config
+        return SentimentResponse(
+            predictions=predictions,
+            threshold=float(config["threshold"]),
+            labels=str(config["label_description"]),
+            model=info,
+        )
 
     @router.get("/model", response_model=ModelInfo, responses=UNAVAILABLE)
     def model() -> ModelInfo:

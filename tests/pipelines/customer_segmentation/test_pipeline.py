@@ -18,11 +18,11 @@ import yaml
 
 from ia_portfolio.generators.olist import generate_tables, write_tables
 from ia_portfolio.validation import DataValidationError
-from tests.conftest import copy_project, run_pipeline
+from tests.conftest import copy_project, data_dir, run_pipeline
 
 pytestmark = pytest.mark.slow
 
-REPORTS = Path("data/08_reporting/customer_segmentation")
+REPORTS = Path("08_reporting/customer_segmentation")
 FAST = {
     "customer_segmentation": {
         "model": {"k_max": 6, "n_init": 2, "fit_sample_size": 3000},
@@ -57,11 +57,12 @@ def cdnow_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 def test_every_output_is_written(cdnow_project: Path) -> None:
     for name in OUTPUTS:
-        assert (cdnow_project / REPORTS / name).stat().st_size > 200, name
+        assert (data_dir(cdnow_project) / REPORTS / name).stat().st_size > 200, name
 
 
 def test_metrics_have_quality_segments_and_stability_curve(cdnow_project: Path) -> None:
-    metrics = json.loads((cdnow_project / REPORTS / "metrics.json").read_text())
+    reports = data_dir(cdnow_project) / REPORTS
+    metrics = json.loads((reports / "metrics.json").read_text())
     assert metrics["customers"] == 23570 and metrics["transactions"] == 69659
     assert 0 < metrics["silhouette"] <= 1 and metrics["davies_bouldin"] > 0
     assert 3 <= metrics["n_segments"] <= 8
@@ -70,11 +71,11 @@ def test_metrics_have_quality_segments_and_stability_curve(cdnow_project: Path) 
     assert curve["elapsed_days"].tolist()[:3] == [0, 91, 182]
     assert curve["ari"].iloc[0] == pytest.approx(1.0)
     assert metrics["stability"]["recommended_refit_days"] in set(curve["elapsed_days"])
-    report = (cdnow_project / REPORTS / "report.md").read_text()
+    report = (reports / "report.md").read_text()
     assert "Recommendation: re-fit" in report
     for row in metrics["segments"]:
         assert row["name"] in report and row["action"] in report
-    profiles = pd.read_csv(cdnow_project / REPORTS / "segment_profiles.csv")
+    profiles = pd.read_csv(reports / "segment_profiles.csv")
     assert profiles["name"].is_unique and profiles["action"].is_unique
 
 
@@ -147,13 +148,14 @@ def test_bad_rows_are_reported_with_counts(tmp_path: Path) -> None:
     run_pipeline(
         project, "customer_segmentation", env="bad_rows", runtime_params=runtime
     )
-    quality = pd.read_csv(project / REPORTS / "input_quality.csv").set_index("issue")
+    outputs = data_dir(project, "bad_rows")
+    quality = pd.read_csv(outputs / REPORTS / "input_quality.csv").set_index("issue")
     assert quality.loc["negative amount", "rows"] == 3
     assert quality.loc["non-numeric or missing amount", "rows"] == 4
     assert quality.loc["unparsable timestamp", "rows"] == 1
     assert quality.loc["rows kept", "rows"] == len(log) - 8
     kept = pd.read_parquet(
-        project / "data/03_primary/customer_segmentation/transactions.parquet"
+        outputs / "03_primary/customer_segmentation/transactions.parquet"
     )
     assert len(kept) == len(log) - 8
 
@@ -163,7 +165,7 @@ def test_missing_customer_column_fails_naming_it(tmp_path: Path) -> None:
     _csv_env(project, "no_customer", _small_log().drop(columns="customer_id"))
     with pytest.raises(DataValidationError, match="customer_id"):
         run_pipeline(project, "customer_segmentation", env="no_customer")
-    assert not (project / REPORTS).exists()
+    assert not (data_dir(project, "no_customer") / REPORTS).exists()
 
 
 def test_original_env_joins_the_eight_olist_files(tmp_path: Path) -> None:
@@ -175,17 +177,18 @@ def test_original_env_joins_the_eight_olist_files(tmp_path: Path) -> None:
     lines_per_order = tables["order_items"]["order_id"].value_counts()
     rows = orders["order_id"].map(lines_per_order).fillna(1)
     excluded = rows[orders["order_status"].isin(["canceled", "unavailable"])].sum()
-    quality = pd.read_csv(project / REPORTS / "input_quality.csv").set_index("column")
+    outputs = data_dir(project, "original")
+    quality = pd.read_csv(outputs / REPORTS / "input_quality.csv").set_index("column")
     assert quality.loc["order_status", "rows"] == excluded > 0
-    metrics = json.loads((project / REPORTS / "metrics.json").read_text())
+    metrics = json.loads((outputs / REPORTS / "metrics.json").read_text())
     assert (
         metrics["customers"]
         == pd.read_parquet(
-            project / "data/04_feature/customer_segmentation/customer_features.parquet"
+            outputs / "04_feature/customer_segmentation/customer_features.parquet"
         ).shape[0]
     )
     features = pd.read_parquet(
-        project / "data/05_model_input/customer_segmentation/scaled_features.parquet"
+        outputs / "05_model_input/customer_segmentation/scaled_features.parquet"
     )
     assert {
         "mean_review_score",
@@ -193,4 +196,4 @@ def test_original_env_joins_the_eight_olist_files(tmp_path: Path) -> None:
         "mean_installments",
         "mean_distance_km",
     } <= set(features.columns)
-    assert "Olist" in (project / REPORTS / "report.md").read_text()
+    assert "Olist" in (outputs / REPORTS / "report.md").read_text()

@@ -16,13 +16,14 @@ from kedro.io import DatasetError
 from ia_portfolio.generators.open_food_facts import PNNS_GROUPS, generate_products
 from ia_portfolio.pipelines.public_health import nodes
 from ia_portfolio.validation import DataValidationError
-from tests.conftest import PROJECT_ROOT, copy_project, run_pipeline
+from tests.conftest import PROJECT_ROOT, copy_project, data_dir, run_pipeline
 
 pytestmark = pytest.mark.slow
 
-REPORTS = Path("data/08_reporting/public_health")
+REPORTS = Path("08_reporting/public_health")
 N_ROWS = 12_000
 RAW_FILE = Path("data/01_raw/fr.openfoodfacts.org.products.csv")
+ORIGINAL_ENV = "original"
 PARAMS = yaml.safe_load(
     (PROJECT_ROOT / "conf/base/parameters_public_health.yml").read_text()
 )["public_health"]
@@ -68,7 +69,7 @@ def original_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project copy with a small export-shaped file under data/01_raw."""
     root = copy_project(tmp_path_factory.mktemp("public_health_original"))
     _write_export(root, generate_products(4_000, seed=5))
-    run_pipeline(root, "public_health", env="original")
+    run_pipeline(root, "public_health", env=ORIGINAL_ENV)
     return root
 
 
@@ -86,18 +87,30 @@ def _write_export(root: Path, products: pd.DataFrame) -> None:
     export.to_csv(root / RAW_FILE, sep="\t", index=False)
 
 
-def _read(root: Path, name: str) -> pd.DataFrame:
-    path = root / REPORTS / name
+@pytest.fixture(scope="module")
+def reports(project: Path) -> Path:
+    """The reports of the default run."""
+    return data_dir(project) / REPORTS
+
+
+@pytest.fixture(scope="module")
+def original_reports(original_project: Path) -> Path:
+    """The reports of the ``original`` run."""
+    return data_dir(original_project, ORIGINAL_ENV) / REPORTS
+
+
+def _read(reports: Path, name: str) -> pd.DataFrame:
+    path = reports / name
     return pd.read_parquet(path) if name.endswith(".parquet") else pd.read_csv(path)
 
 
-def test_every_output_is_written(project: Path) -> None:
+def test_every_output_is_written(reports: Path) -> None:
     for name in OUTPUTS:
-        assert (project / REPORTS / name).stat().st_size > 300, name
+        assert (reports / name).stat().st_size > 300, name
 
 
-def test_cleaned_table_obeys_every_rule(project: Path) -> None:
-    cleaned = _read(project, "cleaned_products.parquet")
+def test_cleaned_table_obeys_every_rule(reports: Path) -> None:
+    cleaned = _read(reports, "cleaned_products.parquet")
     assert 0.15 * N_ROWS < len(cleaned) < 0.25 * N_ROWS
     for column, bounds in PARAMS["bounds"].items():
         if column in cleaned:
@@ -116,9 +129,9 @@ def test_cleaned_table_obeys_every_rule(project: Path) -> None:
     assert not {"vitamin-d_100g", "iron_100g"} & set(cleaned.columns)
 
 
-def test_cleaning_report_accounts_for_every_row(project: Path) -> None:
-    report = _read(project, "cleaning_report.csv")
-    cleaned = _read(project, "cleaned_products.parquet")
+def test_cleaning_report_accounts_for_every_row(reports: Path) -> None:
+    report = _read(reports, "cleaning_report.csv")
+    cleaned = _read(reports, "cleaned_products.parquet")
     assert report["rows_before"].iloc[0] == N_ROWS
     assert report["rows_after"].iloc[-1] == len(cleaned)
     chained = report["rows_after"].iloc[:-1].to_numpy()
@@ -126,32 +139,32 @@ def test_cleaning_report_accounts_for_every_row(project: Path) -> None:
     assert (
         report["rows_before"] - report["rows_after"] == report["rows_removed"]
     ).all()
-    imputed = _read(project, "imputed_cells.parquet")
+    imputed = _read(reports, "imputed_cells.parquet")
     step = report.set_index("step").loc["impute_missing_values"]
     assert step["values_imputed"] == imputed.to_numpy().sum()
-    imputation = _read(project, "imputation_report.csv").set_index("column")
+    imputation = _read(reports, "imputation_report.csv").set_index("column")
     assert imputation.loc["nutrition-score-fr_100g", "imputed"] == 0
     assert imputation["reason"].notna().all()
 
 
-def test_analysis_tables_show_the_group_structure(project: Path) -> None:
-    anova = _read(project, "anova_table.csv").set_index("nutrient")
+def test_analysis_tables_show_the_group_structure(reports: Path) -> None:
+    anova = _read(reports, "anova_table.csv").set_index("nutrient")
     assert set(anova.index) == set(PARAMS["analysis"]["anova_columns"])
     assert anova["eta_squared"].between(0, 1).all()
     assert anova.loc["carbohydrates_100g", "effect"] == "large"
     assert (anova["p_value"] < 0.001).all()
-    variance = _read(project, "pca_variance.csv")
+    variance = _read(reports, "pca_variance.csv")
     assert variance["explained_variance"].sum() == pytest.approx(1.0)
     assert len(variance) == len(PARAMS["analysis"]["pca_columns"])
-    check = _read(project, "imputation_check.csv").set_index("column")
+    check = _read(reports, "imputation_check.csv").set_index("column")
     assert (check["mae_method"] < check["mae_overall_median"]).all()
 
 
 def test_synthesis_says_the_data_is_synthetic_and_mlflow_has_the_figures(
-    project: Path,
+    project: Path, reports: Path
 ) -> None:
-    cleaned = _read(project, "cleaned_products.parquet")
-    synthesis = (project / REPORTS / "synthesis.md").read_text()
+    cleaned = _read(reports, "cleaned_products.parquet")
+    synthesis = (reports / "synthesis.md").read_text()
     assert "synthetic" in synthesis.lower() and "not real data" in synthesis
     assert f"{len(cleaned):,}" in synthesis
     mlflow.set_tracking_uri(f"sqlite:///{project / 'mlflow.db'}")
@@ -163,13 +176,13 @@ def test_synthesis_says_the_data_is_synthetic_and_mlflow_has_the_figures(
     assert 0 < metrics["public_health.pca_explained_pc1"] < 1
 
 
-def test_original_environment_reads_the_export(original_project: Path) -> None:
-    cleaned = _read(original_project, "cleaned_products.parquet")
-    report = _read(original_project, "cleaning_report.csv")
+def test_original_environment_reads_the_export(original_reports: Path) -> None:
+    cleaned = _read(original_reports, "cleaned_products.parquet")
+    report = _read(original_reports, "cleaning_report.csv")
     assert report["rows_before"].iloc[0] == 4_000
     assert report["columns_before"].iloc[0] == 24  # only the 24 columns are read
     assert len(cleaned) > 500
-    synthesis = (original_project / REPORTS / "synthesis.md").read_text()
+    synthesis = (original_reports / "synthesis.md").read_text()
     assert "fr.openfoodfacts.org.products.csv" in synthesis
     assert "synthetic" not in synthesis.lower()
 
@@ -189,20 +202,25 @@ def test_original_environment_reads_the_export(original_project: Path) -> None:
     ids=["missing-column", "text-in-measure-column"],
 )
 def test_bad_export_fails_naming_dataset_and_column_and_keeps_outputs(
-    original_project: Path, breakage, column: str, expected: type[Exception]
+    original_project: Path,
+    original_reports: Path,
+    breakage,
+    column: str,
+    expected: type[Exception],
 ) -> None:
-    outputs = sorted(p for p in (original_project / REPORTS).iterdir())
+    outputs = sorted(original_reports.iterdir())
+    assert outputs
     before = {p: p.stat().st_mtime_ns for p in outputs}
     good = (original_project / RAW_FILE).read_bytes()
     try:
         _write_export(original_project, breakage(generate_products(300, seed=6)))
         with pytest.raises(expected) as error:
-            run_pipeline(original_project, "public_health", env="original")
+            run_pipeline(original_project, "public_health", env=ORIGINAL_ENV)
     finally:
         (original_project / RAW_FILE).write_bytes(good)
     message = str(error.value)
     assert "public_health.raw_products" in message
     # the column is named by the error itself, not only in the dataset's settings
     assert f"'{column}'" in message.splitlines()[-1]
-    assert sorted((original_project / REPORTS).iterdir()) == outputs
+    assert sorted(original_reports.iterdir()) == outputs
     assert {p: p.stat().st_mtime_ns for p in outputs} == before

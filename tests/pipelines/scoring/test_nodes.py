@@ -17,6 +17,15 @@ DATA = {
 }
 CV = {"n_splits": 3, "seed": 0}
 COST = {"false_negative": 10, "false_positive": 1}
+PROMOTION = {
+    "gate": {
+        "metric": "test.business_cost",
+        "baselines": ["trivial_policies.grant_all", "trivial_policies.refuse_all"],
+        "greater_is_better": False,
+        "min_improvement": 0,
+    },
+    "n_example_rows": 3,
+}
 
 
 def synthetic_applications(n_rows: int = 600, seed: int = 0) -> pd.DataFrame:
@@ -138,9 +147,6 @@ def test_refit_model_predicts_explains_and_tests(split, cv_results):
     metrics, predictions = nodes.evaluate_on_test(model, x_test, y_test, COST)
     assert metrics["roc_auc"] > 0.7
     assert set(predictions["decision"]) <= {"grant", "refuse"}
-    # The estimator registered in MLflow computes the same probabilities.
-    registered = nodes.registry_model(model).predict_proba(x_test)[:, 1]
-    np.testing.assert_allclose(registered, predictions["probability"])
     # Contributions are per raw field, derived features included.
     contributions = model.contributions(x_test.head(3))
     assert "loan_to_income" in contributions.columns
@@ -149,6 +155,39 @@ def test_refit_model_predicts_explains_and_tests(split, cv_results):
     riskiest = x_test.iloc[[int(np.argmax(predictions["probability"]))]]
     top_reason = model.reasons(riskiest, top_k=1)[0][0]
     assert top_reason["effect"] == "raises risk"
+
+
+def test_release_serves_the_calibrated_model_and_carries_the_gate_verdict(
+    split, cv_results
+):
+    x_train, x_test, y_train, y_test = split
+    table, chosen = nodes.compare_candidates(**cv_results)
+    model = nodes.refit_model(x_train, y_train, chosen, DATA, 0, 50, **cv_results)
+    test_metrics, predictions = nodes.evaluate_on_test(model, x_test, y_test, COST)
+    metrics, _ = nodes.build_metrics(chosen, test_metrics, table, y_test, COST)
+
+    release = nodes.register_model(model, x_test, metrics, PROMOTION)
+
+    # The pyfunc answers what the API and the test predictions answer.
+    served = release.python_model.predict(None, x_test)
+    np.testing.assert_allclose(
+        served["probability_of_default"], model.predict_proba(x_test)
+    )
+    assert served["decision"].tolist() == predictions["decision"].tolist()
+    assert release.signature.outputs.input_names() == [
+        "probability_of_default",
+        "decision",
+    ]
+    assert len(release.input_example) == PROMOTION["n_example_rows"]
+    assert release.tags["candidate"] == chosen
+    assert release.verdict.passed  # cheaper than granting or refusing everyone
+
+    # A policy that costs nothing cannot be beaten: the release is refused.
+    free_policy = {"grant_all": 0.0, "refuse_all": 0.0}
+    unbeatable = {**metrics, "trivial_policies": free_policy}
+    refused = nodes.register_model(model, x_test, unbeatable, PROMOTION)
+    assert not refused.verdict.passed
+    assert "does not beat" in refused.verdict.reason
 
 
 def test_build_metrics_shape(split, cv_results):

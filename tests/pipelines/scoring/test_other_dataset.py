@@ -4,8 +4,10 @@ import json
 
 import pytest
 import yaml
+from fastapi.testclient import TestClient
 
-from tests.conftest import copy_project, run_pipeline
+from ia_portfolio.serving import create_app
+from tests.conftest import champion_version, copy_project, data_dir, run_pipeline
 
 pytestmark = pytest.mark.slow
 
@@ -62,10 +64,21 @@ def test_another_credit_dataset_by_configuration_only(tmp_path):
 
     run_pipeline(project, "scoring", env="credit_data")
 
-    reports = project / "data/08_reporting/scoring"
+    reports = data_dir(project, "credit_data") / "08_reporting/scoring"
     metrics = json.loads((reports / "metrics.json").read_text())
     assert metrics["test"]["roc_auc"] > 0.75
     assert metrics["test"]["business_cost"] < min(metrics["trivial_policies"].values())
     importance = (reports / "global_importance.csv").read_text()
     assert "amount_to_price" in importance
     assert "Seniority" in importance
+    # The environment has its own served model; the API started for it serves
+    # that model's fields, the default one (never trained here) serves nothing.
+    champion = champion_version(project, "ia_portfolio_scoring-credit_data")
+    assert champion.tags["promotion"] == "promoted"
+    assert not (project / "data/08_reporting").exists()
+    with TestClient(create_app(project, env="credit_data")) as client:
+        assert {"Income", "Amount", "Seniority"} <= set(
+            client.get("/scoring/schema").json()
+        )
+    with TestClient(create_app(project)) as client:
+        assert client.get("/scoring/schema").status_code == 503

@@ -18,6 +18,7 @@ from ia_portfolio.pipelines.sentiment.serving_model import (
     CLASSIFIER_ARTIFACT,
     SentimentModel,
 )
+from ia_portfolio.pipelines.sentiment.text import tokenize
 
 CLEARLY_POSITIVE = ["love it, delicious and perfect", "excellent tasty snack, great"]
 CLEARLY_NEGATIVE = ["awful stale box, I hate it", "terrible and disgusting, broken"]
@@ -185,6 +186,14 @@ def test_minilm_head_learns_and_round_trips(
     )
 
 
+# Emoji only; another language (every word unknown to an English model would
+# also do, so the French text shares words with the training texts on purpose).
+NOT_JUDGEABLE = [
+    "\U0001f621\U0001f621\U0001f621",
+    "Ce produit est une horreur, je ne le recommande à personne : great awful",
+]
+
+
 def test_pyfunc_model_keeps_the_contract_in_a_fresh_process(separable_train, tmp_path):
     model = classifiers.fit_tfidf_logreg(
         separable_train["text"].tolist(), separable_train["label"], TFIDF_PARAMS, seed=0
@@ -192,7 +201,9 @@ def test_pyfunc_model_keeps_the_contract_in_a_fresh_process(separable_train, tmp
     directory = classifiers.save_classifier(model, tmp_path / "classifier")
     mlflow.pyfunc.save_model(
         tmp_path / "pyfunc",
-        python_model=SentimentModel(),
+        python_model=SentimentModel(
+            vocabulary={w for t in separable_train["text"] for w in tokenize(t)}
+        ),
         artifacts={CLASSIFIER_ARTIFACT: str(directory)},
         model_config={"threshold": 0.5},
         pip_requirements=classifiers.pip_requirements("sklearn"),
@@ -201,7 +212,7 @@ def test_pyfunc_model_keeps_the_contract_in_a_fresh_process(separable_train, tmp
         f"""
         import mlflow.pyfunc, pandas as pd
         model = mlflow.pyfunc.load_model({str(tmp_path / "pyfunc")!r})
-        texts = {CLEARLY_NEGATIVE + CLEARLY_POSITIVE!r}
+        texts = {CLEARLY_NEGATIVE + CLEARLY_POSITIVE + NOT_JUDGEABLE!r}
         print(model.predict(pd.DataFrame({{"text": texts}})).to_json(orient="records"))
         """
     )
@@ -213,9 +224,15 @@ def test_pyfunc_model_keeps_the_contract_in_a_fresh_process(separable_train, tmp
         cwd=tmp_path,
     )
     output = pd.read_json(io.StringIO(result.stdout.strip().splitlines()[-1]))
-    assert list(output.columns) == ["label", "probability_positive"]
-    assert output["label"].tolist() == ["negative"] * 2 + ["positive"] * 2
+    assert list(output.columns) == ["label", "probability_positive", "reason"]
+    assert output["label"].tolist() == ["negative"] * 2 + ["positive"] * 2 + [
+        "unknown"
+    ] * len(NOT_JUDGEABLE)
     assert output["probability_positive"].between(0, 1).all()
+    reasons = output["reason"].fillna("").tolist()
+    assert reasons[:4] == [""] * 4
+    assert "none of its words" in reasons[4]
+    assert "written in 'fr'" in reasons[5]
 
 
 def test_fine_tuned_minilm_learns_and_saves_its_own_weights(

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import mlflow
 import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import copy_project, run_pipeline
+from tests.conftest import champion_version, copy_project, data_dir, run_pipeline
 from tests.pipelines.sentiment.conftest import separable_corpus
 
 pytestmark = pytest.mark.slow
@@ -76,15 +77,13 @@ def original_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_original_env_samples_tweets_and_adds_glove_and_fine_tuned_models(
     original_project,
 ):
-    metrics = json.loads(
-        (original_project / "data/08_reporting/sentiment/metrics.json").read_text()
-    )
+    reports = data_dir(original_project, "original") / "08_reporting/sentiment"
+    metrics = json.loads((reports / "metrics.json").read_text())
     assert sum(metrics["split_sizes"].values()) <= 300  # the configured sample
     assert {"bigru_glove", "minilm_finetuned"} <= set(metrics["models"])
     assert metrics["models"]["tfidf_logreg"]["f1_negative"] > 0.9  # separable tweets
-    registered = json.loads(
-        (
-            original_project / "data/06_models/sentiment/registered_model.json"
-        ).read_text()
-    )
-    assert registered["model"] == metrics["chosen_model"]
+    # Registered and served under the environment's name, never the default one.
+    champion = champion_version(original_project, "ia_portfolio_sentiment-original")
+    assert champion.tags["candidate"] == metrics["chosen_model"]
+    client = mlflow.MlflowClient(f"sqlite:///{original_project / 'mlflow.db'}")
+    assert not client.search_registered_models("name='ia_portfolio_sentiment'")

@@ -14,10 +14,13 @@ import pandas as pd
 import pytest
 
 from ia_portfolio.pipelines.sentiment.text import dedup_key
+from tests.conftest import champion_version, data_dir
 
 pytestmark = pytest.mark.slow
 
-REPORTS = Path("data/08_reporting/sentiment")
+REPORTS = Path("08_reporting/sentiment")
+SPLITS = Path("05_model_input/sentiment")
+REGISTERED_MODEL = "ia_portfolio_sentiment"
 MODELS = {
     "dummy_prior",
     "tfidf_logreg",
@@ -38,8 +41,8 @@ COLUMNS = {
 
 
 def test_every_model_is_compared_on_the_same_test_split(trained_sentiment_project):
-    project = trained_sentiment_project
-    comparison = pd.read_csv(project / REPORTS / "model_comparison.csv")
+    outputs = data_dir(trained_sentiment_project)
+    comparison = pd.read_csv(outputs / REPORTS / "model_comparison.csv")
     assert set(comparison["model"]) == MODELS
     assert COLUMNS <= set(comparison.columns)
     assert (
@@ -54,17 +57,17 @@ def test_every_model_is_compared_on_the_same_test_split(trained_sentiment_projec
     assert minilm["size_mb"] > 80  # the encoder's weights are counted
 
     predictions = pd.read_parquet(
-        project / "data/07_model_output/sentiment/test_predictions.parquet"
+        outputs / "07_model_output/sentiment/test_predictions.parquet"
     )
-    test = pd.read_parquet(project / "data/05_model_input/sentiment/test.parquet")
+    test = pd.read_parquet(outputs / SPLITS / "test.parquet")
     assert predictions["text"].tolist() == test["text"].tolist()
     assert {f"p_positive_{m}" for m in MODELS} <= set(predictions.columns)
 
 
 def test_choice_follows_the_validation_rule(trained_sentiment_project):
-    project = trained_sentiment_project
-    comparison = pd.read_csv(project / REPORTS / "model_comparison.csv")
-    metrics = json.loads((project / REPORTS / "metrics.json").read_text())
+    reports = data_dir(trained_sentiment_project) / REPORTS
+    comparison = pd.read_csv(reports / "model_comparison.csv")
+    metrics = json.loads((reports / "metrics.json").read_text())
     chosen = comparison[comparison["chosen"]]
     assert chosen["model"].tolist() == [metrics["chosen_model"]]
     best = comparison["validation_f1_negative"].max()
@@ -78,7 +81,7 @@ def test_choice_follows_the_validation_rule(trained_sentiment_project):
 
 
 def test_splits_are_disjoint_on_disk(trained_sentiment_project):
-    folder = trained_sentiment_project / "data/05_model_input/sentiment"
+    folder = data_dir(trained_sentiment_project) / SPLITS
     keys = [
         set(pd.read_parquet(folder / f"{s}.parquet")["text"].map(dedup_key))
         for s in ("train", "validation", "test")
@@ -87,11 +90,10 @@ def test_splits_are_disjoint_on_disk(trained_sentiment_project):
 
 
 def test_reports_and_plots_are_written(trained_sentiment_project):
+    reports = data_dir(trained_sentiment_project) / REPORTS
     for name in ["report.md", "roc_curves.png", "model_comparison.png"]:
-        assert (trained_sentiment_project / REPORTS / name).stat().st_size > 1000, name
-    report = " ".join(
-        (trained_sentiment_project / REPORTS / "report.md").read_text().split()
-    )
+        assert (reports / name).stat().st_size > 1000, name
+    report = " ".join((reports / "report.md").read_text().split())
     assert "F1 score of the negative class" in report and "5 stars" in report
 
 
@@ -115,17 +117,20 @@ def test_registered_champion_keeps_the_contract_in_a_fresh_process(
     trained_sentiment_project,
 ):
     project = trained_sentiment_project
-    registered = json.loads(
-        (project / "data/06_models/sentiment/registered_model.json").read_text()
-    )
-    metrics = json.loads((project / REPORTS / "metrics.json").read_text())
-    assert registered["model"] == metrics["chosen_model"]
+    reports = data_dir(project) / REPORTS
+    metrics = json.loads((reports / "metrics.json").read_text())
+    champion = champion_version(project, REGISTERED_MODEL)
+    assert champion.tags["candidate"] == metrics["chosen_model"]
+    assert champion.tags["quality_gate"] == "passed"
+    assert champion.tags["promotion"] == "promoted"
+    comparison = pd.read_csv(reports / "model_comparison.csv").set_index("model")
+    threshold = comparison.loc[metrics["chosen_model"], "threshold"]
     texts = ["This is disgusting, stale and overpriced.", "Delicious, I love it!", ""]
     script = textwrap.dedent(
         f"""
         import mlflow, pandas as pd
         mlflow.set_tracking_uri({f"sqlite:///{project / 'mlflow.db'}"!r})
-        model = mlflow.pyfunc.load_model("models:/ia_portfolio_sentiment@champion")
+        model = mlflow.pyfunc.load_model("models:/{REGISTERED_MODEL}@champion")
         print(model.predict(pd.DataFrame({{"text": {texts!r}}})).to_json(orient="records"))
         """
     )
@@ -137,15 +142,14 @@ def test_registered_champion_keeps_the_contract_in_a_fresh_process(
         cwd=project,
     )
     output = pd.read_json(io.StringIO(result.stdout.strip().splitlines()[-1]))
-    assert list(output.columns) == ["label", "probability_positive"]
+    assert list(output.columns) == ["label", "probability_positive", "reason"]
     assert len(output) == len(texts)
-    assert output["label"].isin(["negative", "positive"]).all()
+    judged, empty = output.iloc[:2], output.iloc[2]
+    assert judged["label"].isin(["negative", "positive"]).all()
     assert output["probability_positive"].between(0, 1).all()
-    threshold = registered["threshold"]
     assert (
-        (output["probability_positive"] >= threshold) == (output["label"] == "positive")
+        (judged["probability_positive"] >= threshold) == (judged["label"] == "positive")
     ).all()
-    version = mlflow.MlflowClient(
-        f"sqlite:///{project / 'mlflow.db'}"
-    ).get_model_version_by_alias("ia_portfolio_sentiment", "champion")
-    assert version.version == registered["version"]
+    # An empty text has no word the model knows: flagged, not scored at the prior.
+    assert empty["label"] == "unknown"
+    assert "none of its words" in empty["reason"]

@@ -16,12 +16,14 @@ import yaml
 
 from ia_portfolio.generators.paris_trees import generate_trees
 from ia_portfolio.validation import DataValidationError
-from tests.conftest import copy_project, run_pipeline
+from tests.conftest import copy_project, data_dir, run_pipeline
 
 pytestmark = pytest.mark.slow
 
 N_ROWS = 6000
-REPORTS = Path("data/08_reporting/smart_city")
+SMALL_ENV = "small"
+REPORTS = Path("08_reporting/smart_city")
+CLEAN_TREES = Path("03_primary/smart_city/trees_clean.parquet")
 OUTPUTS = (
     "column_statistics.csv",
     "name_variants.csv",
@@ -59,21 +61,27 @@ def city_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A project copy where ``kedro run --pipeline=smart_city`` ran once on
     6,000 generated trees (environment ``small``: only ``n_rows`` differs)."""
     project = copy_project(tmp_path_factory.mktemp("smart_city"))
-    _write_env(project, "small", {**_base_entry(project), "n_rows": N_ROWS})
-    run_pipeline(project, "smart_city", env="small")
+    _write_env(project, SMALL_ENV, {**_base_entry(project), "n_rows": N_ROWS})
+    run_pipeline(project, "smart_city", env=SMALL_ENV)
     yield project
 
 
-def test_every_output_is_written(city_project: Path) -> None:
+@pytest.fixture(scope="module")
+def city_outputs(city_project: Path) -> Path:
+    """Where the ``small`` run of ``city_project`` wrote its outputs."""
+    return data_dir(city_project, SMALL_ENV)
+
+
+def test_every_output_is_written(city_project: Path, city_outputs: Path) -> None:
     for name in OUTPUTS:
-        assert (city_project / REPORTS / name).stat().st_size > 200, name
-    assert (city_project / "data/03_primary/smart_city/trees_clean.parquet").exists()
+        assert (city_outputs / REPORTS / name).stat().st_size > 200, name
+    assert (city_outputs / CLEAN_TREES).exists()
+    # The default environment's outputs are left alone.
+    assert not (data_dir(city_project) / REPORTS).exists()
 
 
-def test_cleaned_inventory_keeps_every_tree_within_bounds(city_project: Path) -> None:
-    trees = pd.read_parquet(
-        city_project / "data/03_primary/smart_city/trees_clean.parquet"
-    )
+def test_cleaned_inventory_keeps_every_tree_within_bounds(city_outputs: Path) -> None:
+    trees = pd.read_parquet(city_outputs / CLEAN_TREES)
     assert len(trees) == N_ROWS and trees["id"].is_unique
     assert trees["hauteur_m"].dropna().between(1, 50).all()
     assert trees["circonference_cm"].dropna().between(1, 800).all()
@@ -82,8 +90,8 @@ def test_cleaned_inventory_keeps_every_tree_within_bounds(city_project: Path) ->
     assert "numero" not in trees.columns
 
 
-def test_outlier_table_names_the_rule_of_each_value(city_project: Path) -> None:
-    outliers = pd.read_csv(city_project / REPORTS / "outliers.csv")
+def test_outlier_table_names_the_rule_of_each_value(city_outputs: Path) -> None:
+    outliers = pd.read_csv(city_outputs / REPORTS / "outliers.csv")
     absurd = outliers[outliers["value"] == 881_818]
     assert absurd["rules"].str.contains("domain").all() and len(absurd) == 1
     assert set(outliers["rules"]) <= {
@@ -95,32 +103,34 @@ def test_outlier_table_names_the_rule_of_each_value(city_project: Path) -> None:
         "iqr, robust_z",
         "domain, iqr, robust_z",
     }
-    summary = pd.read_csv(city_project / REPORTS / "outlier_summary.csv")
+    summary = pd.read_csv(city_outputs / REPORTS / "outlier_summary.csv")
     assert (
         summary.set_index("column").loc["hauteur_m", "flagged"]
         == (outliers["column"] == "hauteur_m").sum()
     )
 
 
-def test_report_and_figures_are_labelled_synthetic(city_project: Path) -> None:
-    report = (city_project / REPORTS / "report.md").read_text()
+def test_report_and_figures_are_labelled_synthetic(city_outputs: Path) -> None:
+    report = (city_outputs / REPORTS / "report.md").read_text()
     assert "**Synthetic data.**" in report and f"{N_ROWS:,} trees" in report
-    figure = plotly.io.read_json(city_project / REPORTS / "tree_map.json")
+    figure = plotly.io.read_json(city_outputs / REPORTS / "tree_map.json")
     assert "synthetic" in figure.layout.title.text
     assert sum(len(trace.x) for trace in figure.data) <= N_ROWS
-    summary = json.loads((city_project / REPORTS / "summary.json").read_text())
+    summary = json.loads((city_outputs / REPORTS / "summary.json").read_text())
     assert summary["source"]["synthetic"] is True
-    inspection = pd.read_csv(city_project / REPORTS / "inspection_list.csv")
+    inspection = pd.read_csv(city_outputs / REPORTS / "inspection_list.csv")
     assert len(inspection) == summary["maintenance"]["trees_to_inspect"]
 
 
-def test_mlflow_run_has_the_metrics_and_plots(city_project: Path) -> None:
+def test_mlflow_run_has_the_metrics_and_plots(
+    city_project: Path, city_outputs: Path
+) -> None:
     mlflow.set_tracking_uri(f"sqlite:///{city_project / 'mlflow.db'}")
     client = mlflow.MlflowClient()
     experiment = client.get_experiment_by_name("ia_portfolio")
     run = client.search_runs([experiment.experiment_id], max_results=1)[0]
     assert run.data.metrics["smart_city.trees"] == N_ROWS
-    summary = json.loads((city_project / REPORTS / "summary.json").read_text())
+    summary = json.loads((city_outputs / REPORTS / "summary.json").read_text())
     assert run.data.metrics["smart_city.share_to_inspect"] == pytest.approx(
         summary["maintenance"]["share_to_inspect"]
     )
@@ -141,8 +151,8 @@ def test_mlflow_run_has_the_metrics_and_plots(city_project: Path) -> None:
     ],
     ids=["missing-measure-column", "text-in-measure-column"],
 )
-def test_bad_raw_file_fails_naming_dataset_and_column(
-    city_project: Path, breakage, column: str
+def test_bad_raw_file_fails_naming_dataset_and_column_and_writes_nothing(
+    city_project: Path, city_outputs: Path, breakage, column: str
 ) -> None:
     (city_project / "data/01_raw").mkdir(exist_ok=True)
     broken = breakage(generate_trees(500, seed=0))
@@ -154,7 +164,7 @@ def test_bad_raw_file_fails_naming_dataset_and_column(
         "metadata": _base_entry(city_project)["metadata"],  # the same contract
     }
     _write_env(city_project, "broken", entry)
-    report = city_project / REPORTS / "report.md"
+    report = city_outputs / REPORTS / "report.md"
     before = report.stat().st_mtime_ns
 
     with pytest.raises(DataValidationError) as error:
@@ -162,6 +172,9 @@ def test_bad_raw_file_fails_naming_dataset_and_column(
 
     assert "smart_city.raw_trees" in str(error.value)
     assert f"'{column}'" in str(error.value)
+    # The run stopped before its first node: not one output of its own.
+    broken_outputs = data_dir(city_project, "broken")
+    assert not [p for p in broken_outputs.rglob("*") if p.is_file()]
     assert report.stat().st_mtime_ns == before
 
 
@@ -173,8 +186,9 @@ def test_original_environment_reads_the_semicolon_file(tmp_path: Path) -> None:
 
     run_pipeline(project, "smart_city", env="original")
 
-    summary = json.loads((project / REPORTS / "summary.json").read_text())
+    reports = data_dir(project, "original") / REPORTS
+    summary = json.loads((reports / "summary.json").read_text())
     assert summary["source"]["synthetic"] is False
     assert summary["raw_shape"] == [3000, 18]
-    report = (project / REPORTS / "report.md").read_text()
+    report = (reports / "report.md").read_text()
     assert "Synthetic" not in report and "p2-arbres-fr.csv" in report

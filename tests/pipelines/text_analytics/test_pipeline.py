@@ -14,13 +14,13 @@ import pytest
 from ia_portfolio.pipelines.text_analytics.azure import AzureCredentialsError
 from ia_portfolio.pipelines.text_analytics.local import LocalProvider
 from ia_portfolio.pipelines.text_analytics.providers import Document
-from tests.conftest import copy_project, run_pipeline
+from tests.conftest import copy_project, data_dir, run_pipeline
 from tests.pipelines.text_analytics.conftest import FAKE_KEY
 from tests.pipelines.text_analytics.fake_azure import FakeAzureLanguage
 
 pytestmark = pytest.mark.slow
 
-REPORTS = Path("data/08_reporting/text_analytics")
+REPORTS = Path("08_reporting/text_analytics")
 OUTPUTS = [
     "predictions.csv",
     "metrics.json",
@@ -50,27 +50,29 @@ def default_run(tmp_path_factory) -> Path:
 
 
 def test_default_run_writes_every_output(default_run):
+    reports = data_dir(default_run) / REPORTS
     for name in OUTPUTS:
-        assert (default_run / REPORTS / name).stat().st_size > 500, name
-    report = (default_run / REPORTS / "report.md").read_text()
+        assert (reports / name).stat().st_size > 500, name
+    report = (reports / "report.md").read_text()
     assert "## Results" in report and "| local " in report
 
 
 def test_local_provider_meets_the_target_on_real_multilingual_text(default_run):
-    metrics = json.loads((default_run / REPORTS / "metrics.json").read_text())
+    reports = data_dir(default_run) / REPORTS
+    metrics = json.loads((reports / "metrics.json").read_text())
     assert set(metrics) == {"local"}
     local = metrics["local"]
     assert local["n_languages"] >= 6 and local["n_documents_10_plus_words"] >= 100
     assert local["accuracy_10_plus_words"] >= 0.95
     assert local["accuracy"] >= 0.9 and local["macro_f1"] >= 0.9
-    predictions = pd.read_csv(default_run / REPORTS / "predictions.csv")
+    predictions = pd.read_csv(reports / "predictions.csv")
     assert len(predictions) == local["n_documents"]
     assert {"ru", "ar", "hi", "zh", "ja", "ko", "th"} <= set(predictions["language"])
     assert predictions["correct"].mean() == pytest.approx(local["accuracy"])
 
 
 def test_key_phrases_for_a_sample(default_run):
-    table = pd.read_csv(default_run / REPORTS / "key_phrases.csv")
+    table = pd.read_csv(data_dir(default_run) / REPORTS / "key_phrases.csv")
     assert table.groupby("language").size().max() == 2  # sample.per_language
     english = table[table["language"] == "en"]
     assert english["sentiment"].isin(["positive", "neutral", "negative"]).all()
@@ -83,7 +85,7 @@ def test_metrics_are_tracked_in_mlflow(default_run):
     client = mlflow.MlflowClient()
     experiment = client.get_experiment_by_name("ia_portfolio")
     run = client.search_runs([experiment.experiment_id], max_results=1)[0]
-    metrics = json.loads((default_run / REPORTS / "metrics.json").read_text())
+    metrics = json.loads((data_dir(default_run) / REPORTS / "metrics.json").read_text())
     assert run.data.metrics["text_analytics.local_accuracy"] == pytest.approx(
         metrics["local"]["accuracy"]
     )
@@ -107,7 +109,8 @@ def test_both_providers_with_the_fake_service_and_no_secret_in_outputs(
         run_pipeline(project, "text_analytics", runtime_params=AZURE_ON)
         endpoint = fake.endpoint
         kinds = [r["body"]["kind"] for r in fake.requests if "body" in r]
-    metrics = json.loads((project / REPORTS / "metrics.json").read_text())
+    reports = data_dir(project) / REPORTS
+    metrics = json.loads((reports / "metrics.json").read_text())
     assert set(metrics) == {"local", "azure"}
     assert metrics["azure"]["accuracy"] == pytest.approx(
         metrics["local"]["accuracy"], abs=0.01
@@ -116,7 +119,7 @@ def test_both_providers_with_the_fake_service_and_no_secret_in_outputs(
     # One detection request for the corpus (< 1,000 documents), then the sample.
     assert kinds.count("LanguageDetection") == 2
     assert kinds.count("SentimentAnalysis") >= 6  # 54 sample documents, 10 a request
-    table = pd.read_csv(project / REPORTS / "key_phrases.csv")
+    table = pd.read_csv(reports / "key_phrases.csv")
     assert set(table["provider"]) == {"local", "azure"}
     written = [p for p in project.rglob("*") if p.is_file() and "conf" not in p.parts]
     assert any(p.name == "mlflow.db" for p in written)
@@ -175,7 +178,8 @@ def test_original_environment_reads_wili_files(tmp_path):
     )
     (folder / "labels.csv").write_text(table, encoding="utf-8")
     run_pipeline(project, "text_analytics", env="original")
-    predictions = pd.read_csv(project / REPORTS / "predictions.csv")
+    reports = data_dir(project, "original") / REPORTS
+    predictions = pd.read_csv(reports / "predictions.csv")
     # German is not among the seed's six languages.
     assert sorted(predictions["language"]) == [
         "en",
@@ -185,7 +189,7 @@ def test_original_environment_reads_wili_files(tmp_path):
         "zh",
         "zh-classical",
     ]
-    metrics = json.loads((project / REPORTS / "metrics.json").read_text())
+    metrics = json.loads((reports / "metrics.json").read_text())
     # Literary Chinese is a class neither provider has: it counts as a miss.
     assert metrics["local"]["per_language"]["zh-classical"]["recall"] == 0.0
     assert metrics["local"]["accuracy"] == pytest.approx(5 / 6)

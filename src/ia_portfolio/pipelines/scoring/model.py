@@ -34,7 +34,8 @@ class DerivedFeatures(BaseEstimator, TransformerMixin):
     """Replace sentinel codes with missing values and add configured ratio features.
 
     Args:
-        ratios: ``[{"name": ..., "numerator": ..., "denominator": ...}]``.
+        ratios: ``[{"name": ..., "numerator": ..., "denominator": ...}]``; a ratio
+            is missing where its denominator is 0 or the quotient overflows a float.
         sentinels: ``[{"column": ..., "value": ...}]``; each also adds a 0/1 flag
             column ``<column>_IS_SENTINEL`` because the code itself carries meaning
             (e.g. Home Credit's ``DAYS_EMPLOYED = 365243`` marks pensioners).
@@ -61,7 +62,8 @@ class DerivedFeatures(BaseEstimator, TransformerMixin):
             X[column] = X[column].mask(is_sentinel)
         for ratio in self.ratios or []:
             denominator = X[ratio["denominator"]].astype(float).replace(0.0, np.nan)
-            X[ratio["name"]] = X[ratio["numerator"]].astype(float) / denominator
+            quotient = X[ratio["numerator"]].astype(float) / denominator
+            X[ratio["name"]] = quotient.where(np.isfinite(quotient))
         return X
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
@@ -197,6 +199,63 @@ def raw_field_of(feature: str, raw_fields: list[str]) -> str:
     return max(matches, key=len) if matches else feature
 
 
+@dataclass(frozen=True)
+class FieldConstraint:
+    """What the training split showed of one raw field.
+
+    The model has only learned how values inside what it saw relate to default:
+    numbers within ``[minimum, maximum]``, the ``categories`` it met, and a missing
+    value only where training had some (``missing_seen``). Anything else is beyond
+    what it can judge.
+
+    Attributes:
+        kind: ``numeric`` or ``categorical``.
+        missing_seen: whether some training applicant lacked the field.
+        minimum: smallest finite training value (numeric; ``None`` if none seen).
+        maximum: largest finite training value (numeric; ``None`` if none seen).
+        categories: the training categories, sorted (categorical).
+    """
+
+    kind: str
+    missing_seen: bool
+    minimum: float | None = None
+    maximum: float | None = None
+    categories: tuple[str, ...] = ()
+
+
+def ratio_constraints_of(
+    pipeline: Pipeline, applicants: pd.DataFrame
+) -> dict[str, FieldConstraint]:
+    """The :class:`FieldConstraint` of each configured ratio on the training
+    applicants (computed by the fitted pipeline's ``features`` step)."""
+    features = pipeline.named_steps["features"]
+    names = [ratio["name"] for ratio in features.ratios or []]
+    return field_constraints_of(features.transform(applicants)[names])
+
+
+def field_constraints_of(applicants: pd.DataFrame) -> dict[str, FieldConstraint]:
+    """The :class:`FieldConstraint` of each raw field of the training applicants."""
+    constraints = {}
+    for name, kind in field_kinds_of(applicants).items():
+        column = applicants[name]
+        missing_seen = bool(column.isna().any())
+        if kind == NUMERIC:
+            values = column.astype(float)
+            values = values[np.isfinite(values)]
+            constraints[name] = FieldConstraint(
+                kind,
+                missing_seen,
+                minimum=float(values.min()) if len(values) else None,
+                maximum=float(values.max()) if len(values) else None,
+            )
+        else:
+            categories = sorted({str(value) for value in column.dropna()})
+            constraints[name] = FieldConstraint(
+                kind, missing_seen, categories=tuple(categories)
+            )
+    return constraints
+
+
 @dataclass
 class CreditScoringModel:
     """Trained preprocessing + classifier + decision threshold, persisted as one.
@@ -209,6 +268,11 @@ class CreditScoringModel:
         threshold: probability at or above which the applicant is refused.
         field_kinds: raw input fields and their kind (``numeric``/``categorical``).
         background: a sample of transformed training rows for the explainer.
+        field_constraints: what the training split showed of each raw field, hence
+            the values the model can judge (see :class:`FieldConstraint`).
+        ratio_constraints: the same for each configured ratio (e.g.
+            ``loan_to_income``): fields each within their range can still combine
+            into a ratio the model never saw.
     """
 
     name: str
@@ -217,8 +281,44 @@ class CreditScoringModel:
     threshold: float
     field_kinds: dict[str, str]
     background: pd.DataFrame
+    field_constraints: dict[str, FieldConstraint]
+    ratio_constraints: dict[str, FieldConstraint] = field(default_factory=dict)
     _explainer: Any = field(default=None, repr=False, compare=False)
     _field_map: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    def unjudgeable_ratios(self, applicant: pd.DataFrame) -> dict[str, str]:
+        """The ratios of one applicant the model cannot judge, with the reason: a
+        zero denominator under a non-zero numerator (an infinite ratio) or a value
+        outside the training range of that ratio."""
+        features = self.pipeline.named_steps["features"]
+        derived = features.transform(self._as_frame(applicant)).iloc[0]
+        problems = {}
+        for ratio in features.ratios or []:
+            name, numerator, denominator = (
+                ratio["name"],
+                ratio["numerator"],
+                ratio["denominator"],
+            )
+            constraint = self.ratio_constraints.get(name)
+            if constraint is None or pd.isna(derived[denominator]):
+                continue
+            formula = f"{name} = {numerator} / {denominator}"
+            value = derived[name]
+            if pd.isna(value) and pd.notna(derived[numerator]):
+                # 0 / 0 (none of either) is a case training had; x / 0 is not.
+                if derived[numerator] != 0 or not constraint.missing_seen:
+                    problems[name] = (
+                        f"{formula} is undefined: {denominator} is 0 and "
+                        f"{numerator} is not"
+                    )
+            elif pd.notna(value) and not (
+                constraint.minimum <= value <= constraint.maximum
+            ):
+                problems[name] = (
+                    f"{formula} = {value:.4g} is outside the training range "
+                    f"[{constraint.minimum:.4g}, {constraint.maximum:.4g}]"
+                )
+        return problems
 
     def predict_proba(self, applicants: pd.DataFrame) -> np.ndarray:
         """Probability of default for each applicant."""

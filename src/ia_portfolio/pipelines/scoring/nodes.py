@@ -9,6 +9,7 @@ import numpy as np
 import optuna
 import pandas as pd
 from matplotlib.figure import Figure
+from mlflow.models import infer_signature
 from sklearn.metrics import PrecisionRecallDisplay, RocCurveDisplay
 from sklearn.model_selection import (
     StratifiedKFold,
@@ -24,14 +25,20 @@ from ia_portfolio.evaluation import (
     trivial_policy_costs,
 )
 from ia_portfolio.pipelines.scoring.model import (
-    CalibratedPipeline,
     CreditScoringModel,
     build_pipeline,
     calibrate,
     coerce_fields,
+    field_constraints_of,
     field_kinds_of,
     fit_sigmoid_calibration,
+    ratio_constraints_of,
 )
+from ia_portfolio.pipelines.scoring.serving_model import (
+    ScoringModel,
+    predictions_frame,
+)
+from ia_portfolio.promotion import ModelRelease, quality_gate
 from ia_portfolio.reporting import new_figure
 from ia_portfolio.tuning import suggest_params
 
@@ -217,7 +224,8 @@ def refit_model(
     **cv_results: dict[str, Any],
 ) -> CreditScoringModel:
     """Fit the chosen candidate on the whole training split, keeping the threshold
-    chosen on its validation folds."""
+    chosen on its validation folds, and record what that split showed of each
+    field: the values the model can judge."""
     result = cv_results[chosen]
     pipeline = build_pipeline(result["kind"], result["params"], data, seed)
     pipeline.fit(x_train, y_train)
@@ -231,6 +239,8 @@ def refit_model(
         threshold=result["metrics"]["threshold"],
         field_kinds=field_kinds_of(x_train),
         background=background,
+        field_constraints=field_constraints_of(x_train),
+        ratio_constraints=ratio_constraints_of(pipeline, x_train),
     )
 
 
@@ -542,7 +552,27 @@ threshold is close to {cost["false_positive"]:g} / ({cost["false_positive"]:g} +
 """
 
 
-def registry_model(model: CreditScoringModel) -> CalibratedPipeline:
-    """The estimator to log and register in MLflow: raw fields in, calibrated
-    probabilities out, exactly as the API computes them."""
-    return model.as_estimator()
+def register_model(
+    model: CreditScoringModel,
+    x_test: pd.DataFrame,
+    metrics: dict[str, Any],
+    promotion: dict[str, Any],
+) -> ModelRelease:
+    """The model as an MLflow pyfunc release (raw fields in, calibrated probability
+    and decision out, exactly as the API computes them), with the verdict of its
+    quality gate: it is served only if it beats the trivial policies' cost."""
+    verdict = quality_gate(metrics, promotion["gate"])
+    example = x_test.head(promotion["n_example_rows"])
+    test = metrics["test"]
+    return ModelRelease(
+        python_model=ScoringModel(model),
+        signature=infer_signature(example, predictions_frame(model, example)),
+        input_example=example,
+        verdict=verdict,
+        description=(
+            f"Credit scoring: {model.name}, refuses at probability of default >= "
+            f"{model.threshold:.3f}. Held-out test: ROC AUC {test['roc_auc']:.3f}, "
+            f"business cost {test['business_cost']:g}. {verdict.reason}."
+        ),
+        tags={"candidate": model.name, "threshold": f"{model.threshold:.6f}"},
+    )

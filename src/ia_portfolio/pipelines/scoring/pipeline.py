@@ -158,8 +158,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="write_model_card",
             ),
             Node(
-                nodes.registry_model,
-                inputs="model",
+                nodes.register_model,
+                inputs=["model", "x_test", "metrics", "params:promotion"],
                 outputs="registered_model",
                 name="register_model",
             ),

