@@ -8,7 +8,7 @@ FUZZ_VENV ?= .venv-fuzz
 export KEDRO_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: setup run test test-deps lint viz api mlflow-ui airflow-dags benchmarks lock
+.PHONY: setup run test test-fast test-deps lint viz api mlflow-ui airflow-dags benchmarks lock
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ test: test-deps
 	$(BIN)/ruff check src tests benchmarks
 	IA_PORTFOLIO_AIRFLOW_VENV=$(abspath $(AIRFLOW_VENV)) \
 		IA_PORTFOLIO_FUZZ_VENV=$(abspath $(FUZZ_VENV)) $(BIN)/python -m pytest
+
+# The fast tier: lint, unit tests and every pipeline run in memory on tiny inputs;
+# no project copy, service, browser or Airflow (tests marked `slow`).
+test-fast: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

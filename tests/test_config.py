@@ -18,7 +18,7 @@ from ia_portfolio.hooks import RuntimeParameterError, runtime_param_problems
 from ia_portfolio.pipeline_registry import UnknownPipelineError, pipeline_names
 from ia_portfolio.settings import CONFIG_LOADER_ARGS
 from ia_portfolio.validation import DataValidationError
-from tests.conftest import (
+from tests.support.project import (
     FAST_SCORING_PARAMS,
     PROJECT_ROOT,
     copy_project,
@@ -61,6 +61,7 @@ def _schemas(project: Path) -> dict[str, dict | None]:
         return {name: catalog.get(name).metadata["schema"] for name in names}
 
 
+@pytest.mark.slow
 def test_env_dataset_without_schema_keeps_the_base_schema(project: Path) -> None:
     with pytest.raises(DataValidationError, match="'Class' is missing") as error:
         run_pipeline(project, "scoring", env=ENV, runtime_params=FAST_SCORING_PARAMS)
@@ -70,6 +71,7 @@ def test_env_dataset_without_schema_keeps_the_base_schema(project: Path) -> None
     assert written == [project / "data/01_raw/junk.csv"]
 
 
+@pytest.mark.slow
 def test_env_dataset_with_its_own_schema_or_none_keeps_it(project: Path) -> None:
     base = yaml.safe_load((project / "conf/base/catalog_scoring.yml").read_text())
     base_schema = base["scoring.raw_applications"]["metadata"]["schema"]
@@ -80,6 +82,7 @@ def test_env_dataset_with_its_own_schema_or_none_keeps_it(project: Path) -> None
     assert schemas["smart_city.raw_trees"] is None
 
 
+@pytest.mark.slow
 def test_unknown_pipeline_lists_the_valid_names(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
 
@@ -91,6 +94,7 @@ def test_unknown_pipeline_lists_the_valid_names(tmp_path: Path) -> None:
     assert all(name in message for name in pipeline_names())
 
 
+@pytest.mark.slow
 def test_wrong_params_stop_the_run_before_any_node(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
     wrong = {

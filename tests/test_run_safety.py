@@ -16,7 +16,9 @@ import pytest
 import yaml
 
 from ia_portfolio.run_safety import BACKUP_ROOT, STOP_SIGNALS
-from tests.conftest import copy_project, run_pipeline
+from tests.support.project import copy_project, run_pipeline
+
+pytestmark = pytest.mark.slow
 
 ENV = "small"
 VERSIONED = "smart_city.name_variants"

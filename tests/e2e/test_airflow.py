@@ -20,14 +20,14 @@ import pytest
 from kedro.framework.project import pipelines
 from kedro.framework.startup import bootstrap_project
 
-from tests.conftest import (
+from tests.support.project import (
     FAST_SCORING_PARAMS,
     PROJECT_ROOT,
     champion_version,
     copy_project,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 AIRFLOW_VENV_VAR = "IA_PORTFOLIO_AIRFLOW_VENV"
 PACKAGE = "ia_portfolio"

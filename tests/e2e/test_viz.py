@@ -27,10 +27,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.conftest import PROJECT_ROOT, copy_project
+from tests.support.project import PROJECT_ROOT, copy_project
 
 pytestmark = [
     pytest.mark.e2e,
+    pytest.mark.slow,
     # starlette's TestClient warns that httpx support is deprecated.
     pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`"),
 ]
@@ -345,7 +346,6 @@ def test_built_site_draws_the_scoring_graph_in_chromium(
     assert screenshot.stat().st_size > 10_000, screenshot
 
 
-@pytest.mark.slow
 def test_viz_build_includes_dataset_previews(scored_site: Path) -> None:
     api = scored_site / "api"
     nodes = _read_json(api / "main")["nodes"]

@@ -22,7 +22,7 @@ from ia_portfolio.pipelines.customer_segmentation.olist import (
     join_olist_tables,
 )
 from ia_portfolio.validation import validate_dataframe
-from tests.conftest import PROJECT_ROOT
+from tests.support.project import PROJECT_ROOT
 
 CATALOG = yaml.safe_load(
     (PROJECT_ROOT / "conf/original/catalog_customer_segmentation.yml").read_text()

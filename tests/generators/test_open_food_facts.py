@@ -17,7 +17,7 @@ from ia_portfolio.generators.open_food_facts import (
     generate_products,
 )
 from ia_portfolio.pipelines.public_health import nodes
-from tests.conftest import PROJECT_ROOT
+from tests.support.project import PROJECT_ROOT
 
 PARAMS = yaml.safe_load(
     (PROJECT_ROOT / "conf/base/parameters_public_health.yml").read_text()

@@ -8,13 +8,13 @@ import json
 import pytest
 import yaml
 
-from tests.conftest import PROJECT_ROOT
 from tests.serving.container import (
     container_command,
     dockerfile_instructions,
     dockerfile_values,
     local_command,
 )
+from tests.support.project import PROJECT_ROOT
 
 WORKFLOW = PROJECT_ROOT / ".github/workflows/ci-cd.yml"
 ON_MAIN = "refs/heads/main"

@@ -25,8 +25,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import PROJECT_ROOT
 from tests.serving.container import STARTUP_TIMEOUT_S, free_port
+from tests.support.project import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -24,7 +24,7 @@ from ia_portfolio.serving.catalog import (
     ProjectNotFoundError,
     find_project_path,
 )
-from tests.conftest import copy_project, run_pipeline
+from tests.support.project import copy_project, run_pipeline
 
 pytestmark = pytest.mark.slow
 

@@ -5,8 +5,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ia_portfolio.serving import create_app
-from tests.conftest import copy_project
 from tests.serving.container import running_api
+from tests.support.project import copy_project
 
 pytestmark = pytest.mark.slow
 

@@ -14,8 +14,8 @@ from ia_portfolio.serving import create_app
 from ia_portfolio.serving.app import SENTIMENT_MODEL_URI_ENV
 from ia_portfolio.serving.registry import ModelReference
 from ia_portfolio.serving.sentiment import MAX_BATCH_SIZE, MAX_TEXT_CHARS
-from tests.conftest import copy_project
 from tests.serving.container import running_api
+from tests.support.project import copy_project
 
 pytestmark = pytest.mark.slow
 

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ia_portfolio.generators.frames import frame_with_original_dtypes
+from ia_portfolio.generators.original_dtypes import frame_with_original_dtypes
 from ia_portfolio.pipelines.customer_segmentation.olist import (
     TIMESTAMP_FORMAT,
     join_olist_tables,

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ia_portfolio.generators.frames import frame_with_original_dtypes
+from ia_portfolio.generators.original_dtypes import frame_with_original_dtypes
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from kedro.io import DatasetError
 
 from ia_portfolio.datasets import PackagedFileDataset
 from ia_portfolio.pipelines.customer_segmentation import nodes
-from tests.conftest import PROJECT_ROOT
+from tests.support.project import PROJECT_ROOT
 
 PARAMS = yaml.safe_load(
     (PROJECT_ROOT / "conf/base/parameters_customer_segmentation.yml").read_text()
@@ -100,7 +100,7 @@ def test_category_shares_pool_rare_categories() -> None:
             "category": ["books", "books", "toys", "books", "garden"],
         }
     )
-    features = nodes.build_features(table, top_categories=1)
+    features = nodes.customer_features_as_of(table, top_categories=1)
     assert {"share_books", "share_other"} == {
         c for c in features.columns if c.startswith("share_")
     }
@@ -115,7 +115,7 @@ def test_missing_customer_column_fails_naming_it() -> None:
 
 def test_rfm_features_by_hand() -> None:
     table, _ = nodes.to_transactions(_log(), SOURCE)
-    features = nodes.build_features(table, "2020-01-21")
+    features = nodes.customer_features_as_of(table, "2020-01-21")
     a, b = features.loc["a"], features.loc["b"]
     assert a["recency_days"] == 10 and a["tenure_days"] == 20
     assert a["frequency"] == 2 and a["monetary"] == 40 and a["mean_basket"] == 20
@@ -123,7 +123,7 @@ def test_rfm_features_by_hand() -> None:
     # one order: waited at least its tenure
     assert b["frequency"] == 1 and b["interpurchase_days"] == b["tenure_days"] + 1
     # a cut-off ignores later transactions
-    early = nodes.build_features(table, "2020-01-06")
+    early = nodes.customer_features_as_of(table, "2020-01-06")
     assert early.loc["a", "frequency"] == 1 and "c" not in early.index
 
 
@@ -159,7 +159,7 @@ def _segments_log(seed: int = 0, weeks: int = 40) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def fitted() -> dict:
     transactions = _segments_log()
-    features = nodes.prepare_features(transactions, PARAMS["features"])
+    features = nodes.build_features(transactions, PARAMS["features"])
     scaled = nodes.scale_features(features, PARAMS["features"])
     model = {
         **PARAMS["model"],

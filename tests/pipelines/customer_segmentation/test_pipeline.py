@@ -18,7 +18,7 @@ import yaml
 
 from ia_portfolio.generators.olist import generate_tables, write_tables
 from ia_portfolio.validation import DataValidationError
-from tests.conftest import copy_project, data_dir, run_pipeline
+from tests.support.project import copy_project, data_dir, run_pipeline
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ from kedro.io import DatasetError
 from ia_portfolio.generators.open_food_facts import PNNS_GROUPS, generate_products
 from ia_portfolio.pipelines.public_health import nodes
 from ia_portfolio.validation import DataValidationError
-from tests.conftest import PROJECT_ROOT, copy_project, data_dir, run_pipeline
+from tests.support.project import PROJECT_ROOT, copy_project, data_dir, run_pipeline
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ import yaml
 from fastapi.testclient import TestClient
 
 from ia_portfolio.serving import create_app
-from tests.conftest import champion_version, copy_project, data_dir, run_pipeline
+from tests.support.project import champion_version, copy_project, data_dir, run_pipeline
 
 pytestmark = pytest.mark.slow
 

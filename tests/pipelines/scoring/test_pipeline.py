@@ -14,7 +14,7 @@ import yaml
 from ia_portfolio.datasets import RDatasetsDataset
 from ia_portfolio.pipelines.scoring import nodes
 from ia_portfolio.validation import DataValidationError
-from tests.conftest import (
+from tests.support.project import (
     FAST_SCORING_PARAMS,
     champion_version,
     data_dir,

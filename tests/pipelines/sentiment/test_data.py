@@ -12,7 +12,7 @@ from kedro.io import AbstractDataset
 from ia_portfolio.pipelines.sentiment import nodes
 from ia_portfolio.pipelines.sentiment.text import dedup_key
 from ia_portfolio.validation import DataValidationError, validate_dataframe
-from tests.conftest import PROJECT_ROOT
+from tests.support.project import PROJECT_ROOT
 
 CONF = PROJECT_ROOT / "conf"
 SPLIT = {"validation_size": 0.15, "test_size": 0.15, "seed": 7}

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import champion_version, copy_project, data_dir, run_pipeline
 from tests.pipelines.sentiment.conftest import separable_corpus
+from tests.support.project import champion_version, copy_project, data_dir, run_pipeline
 
 pytestmark = pytest.mark.slow
 

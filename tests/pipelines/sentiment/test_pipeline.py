@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from ia_portfolio.pipelines.sentiment.text import dedup_key
-from tests.conftest import champion_version, data_dir
+from tests.support.project import champion_version, data_dir
 
 pytestmark = pytest.mark.slow
 

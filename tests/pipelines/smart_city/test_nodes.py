@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from ia_portfolio.pipelines.smart_city import nodes
-from tests.conftest import PROJECT_ROOT
+from tests.support.project import PROJECT_ROOT
 
 PARAMS = yaml.safe_load(
     (PROJECT_ROOT / "conf/base/parameters_smart_city.yml").read_text()

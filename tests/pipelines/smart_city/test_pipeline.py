@@ -16,7 +16,7 @@ import yaml
 
 from ia_portfolio.generators.paris_trees import generate_trees
 from ia_portfolio.validation import DataValidationError
-from tests.conftest import copy_project, data_dir, run_pipeline
+from tests.support.project import copy_project, data_dir, run_pipeline
 
 pytestmark = pytest.mark.slow
 

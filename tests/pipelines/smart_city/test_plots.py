@@ -65,7 +65,7 @@ def figures(outputs: dict[str, Any], source: dict[str, Any]) -> dict[str, Figure
             PARAMS["outliers"],
             source,
         ),
-        "height_vs_girth": plots.plot_height_vs_girth(
+        "height_vs_circumference": plots.plot_height_vs_circumference(
             outputs["trees"], COLUMNS, STAGES, source
         ),
         "tree_map": plots.plot_tree_map(
@@ -106,7 +106,7 @@ def test_units_and_legends_where_a_reader_needs_them(outputs) -> None:
         "Bois de Vincennes",
     }
     assert drawn["maintenance"].axes[0].get_legend() is not None
-    assert drawn["height_vs_girth"].axes[0].get_xlabel().endswith("(cm)")
+    assert drawn["height_vs_circumference"].axes[0].get_xlabel().endswith("(cm)")
 
 
 def test_map_scatter_is_sampled(outputs) -> None:

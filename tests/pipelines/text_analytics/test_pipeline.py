@@ -14,9 +14,9 @@ import pytest
 from ia_portfolio.pipelines.text_analytics.azure import AzureCredentialsError
 from ia_portfolio.pipelines.text_analytics.local import LocalProvider
 from ia_portfolio.pipelines.text_analytics.providers import Document
-from tests.conftest import copy_project, data_dir, run_pipeline
 from tests.pipelines.text_analytics.conftest import FAKE_KEY
 from tests.pipelines.text_analytics.fake_azure import FakeAzureLanguage
+from tests.support.project import copy_project, data_dir, run_pipeline
 
 pytestmark = pytest.mark.slow
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ia_portfolio import language
 from ia_portfolio.pipelines.text_analytics import local
 from ia_portfolio.pipelines.text_analytics.local import LocalProvider
 from ia_portfolio.pipelines.text_analytics.providers import (
@@ -139,11 +140,11 @@ def test_analyze_uses_the_detected_language(provider):
 
 
 def test_models_are_loaded_once_and_lazily():
-    local._language_detector.cache_clear()
+    language.language_detector.cache_clear()
     local._sentiment_analyzer.cache_clear()
     first, second = LocalProvider(), LocalProvider()
-    assert local._language_detector.cache_info().currsize == 0  # nothing at creation
+    assert language.language_detector.cache_info().currsize == 0  # nothing at creation
     first.detect_language([Document("1", "ceci est un test")])
     second.detect_language([Document("2", "this is a test")])
-    info = local._language_detector.cache_info()
+    info = language.language_detector.cache_info()
     assert (info.misses, info.hits, info.currsize) == (1, 1, 1)

@@ -151,7 +151,7 @@ def to_transactions(
 
 
 # ------------------------------------------------------------------------ features
-def build_features(
+def customer_features_as_of(
     transactions: pd.DataFrame,
     reference_date: str | pd.Timestamp | None = None,
     top_categories: int | None = None,
@@ -209,12 +209,12 @@ def build_features(
     return features
 
 
-def prepare_features(
+def build_features(
     transactions: pd.DataFrame, features_params: dict[str, Any]
 ) -> pd.DataFrame:
     """Customer features of the whole log, as a table with a ``customer_id``
     column (for the catalog)."""
-    features = build_features(
+    features = customer_features_as_of(
         transactions,
         features_params.get("reference_date"),
         features_params.get("top_categories"),
@@ -548,7 +548,7 @@ def stability_curve(
     cut0 = start + pd.Timedelta(days=stability["initial_days"])
 
     def fit(cut: pd.Timestamp) -> tuple[pd.DataFrame, StandardScaler, KMeans]:
-        features = build_features(
+        features = customer_features_as_of(
             transactions, cut, features_params.get("top_categories")
         )
         matrix = transform_features(features, features_params)

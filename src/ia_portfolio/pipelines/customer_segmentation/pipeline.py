@@ -18,7 +18,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="to_transactions",
             ),
             Node(
-                nodes.prepare_features,
+                nodes.build_features,
                 inputs=["transactions", "params:features"],
                 outputs="customer_features",
                 name="build_features",

@@ -81,7 +81,7 @@ def _plot(function, inputs: dict[str, str], output: str) -> Node:
         function,
         inputs={**inputs, "data_label": "params:analysis.data_label"},
         outputs=output,
-        name=output,
+        name=function.__name__,
     )
 
 

@@ -18,7 +18,7 @@ from sklearn.model_selection import (
     train_test_split,
 )
 
-from ia_portfolio.evaluation import (
+from ia_portfolio.pipelines.scoring.costs import (
     best_threshold,
     cost_by_threshold,
     decision_metrics,

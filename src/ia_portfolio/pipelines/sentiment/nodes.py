@@ -449,6 +449,21 @@ def evaluate_candidates(
     return comparison, pd.DataFrame(predictions), candidates[chosen]
 
 
+def models_on_test(comparison: pd.DataFrame) -> dict[str, Any]:
+    """The chosen model's name and every model's row of the comparison, as in
+    ``metrics.json`` (non-finite figures as ``None``)."""
+    models = {
+        row["model"]: {
+            k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+            for k, v in row.items()
+            if k not in {"model", "chosen"}
+        }
+        for row in comparison.to_dict(orient="records")
+    }
+    chosen = comparison.loc[comparison["chosen"], "model"].iloc[0]
+    return {"chosen_model": chosen, "models": models}
+
+
 def build_metrics(
     comparison: pd.DataFrame,
     train: pd.DataFrame,
@@ -459,16 +474,9 @@ def build_metrics(
     """``metrics.json`` (every model on test, the choice and its rule) and the
     chosen model's test metrics for the MLflow run."""
     chosen = comparison[comparison["chosen"]].iloc[0]
-    models = {
-        row["model"]: {
-            k: (None if isinstance(v, float) and not np.isfinite(v) else v)
-            for k, v in row.items()
-            if k not in {"model", "chosen"}
-        }
-        for row in comparison.to_dict(orient="records")
-    }
+    results = models_on_test(comparison)
     metrics = {
-        "chosen_model": chosen["model"],
+        "chosen_model": results["chosen_model"],
         "selection_rule": (
             "best validation F1 of the negative class; within "
             f"{selection['tolerance']} of the best, lowest latency"
@@ -481,7 +489,7 @@ def build_metrics(
             "test": len(test),
         },
         "test_negative_share": float(1 - test[LABEL].mean()),
-        "models": models,
+        "models": results["models"],
     }
     mlflow_metrics = {
         f"test_{k}": {"value": float(chosen[k]), "step": 0}
@@ -606,7 +614,7 @@ It is registered in MLflow as a pyfunc model (text in, label and probability out
 
 def register_model(
     chosen: Candidate,
-    metrics: dict[str, Any],
+    comparison: pd.DataFrame,
     train: pd.DataFrame,
     data: dict[str, Any],
     serving: dict[str, Any],
@@ -615,13 +623,15 @@ def register_model(
     """The chosen model as an MLflow pyfunc release (texts in, label and
     ``probability_positive`` out, texts it cannot judge flagged), with the verdict
     of its quality gate: it is served only if it beats the naive baseline on the
-    primary metric."""
-    verdict = quality_gate(metrics, promotion["gate"])
+    primary metric. It reads the comparison rather than ``metrics.json`` so that it
+    runs with the in-memory chosen model (one Airflow task)."""
+    results = models_on_test(comparison)
+    verdict = quality_gate(results, promotion["gate"])
     example = pd.DataFrame({TEXT: ["Awful, never again.", "Lovely, would buy again."]})
     output = predictions_frame(
         chosen.classifier.predict_proba(example[TEXT].tolist()), chosen.threshold
     )
-    test = metrics["models"][chosen.name]
+    test = results["models"][chosen.name]
     return ModelRelease(
         python_model=SentimentModel(
             vocabulary={word for text in train[TEXT] for word in tokenize(text)},

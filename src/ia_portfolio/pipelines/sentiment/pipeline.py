@@ -100,7 +100,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 nodes.register_model,
                 inputs=[
                     "chosen_model",
-                    "metrics",
+                    "model_comparison",
                     "train",
                     "params:data",
                     "params:serving",

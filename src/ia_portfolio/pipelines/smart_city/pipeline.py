@@ -94,7 +94,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="plot_distributions",
             ),
             Node(
-                plots.plot_height_vs_girth,
+                plots.plot_height_vs_circumference,
                 inputs=[
                     "trees_clean",
                     "params:columns",

@@ -192,7 +192,7 @@ def plot_distributions(
     return figure
 
 
-def plot_height_vs_girth(
+def plot_height_vs_circumference(
     trees: pd.DataFrame,
     columns: dict[str, str],
     stages: list[str],

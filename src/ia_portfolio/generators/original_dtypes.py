@@ -1,4 +1,5 @@
-"""Helpers shared by the generators of original-schema data."""
+"""Tables with the dtypes ``read_csv`` gives the original files, for the generators
+of original-schema data."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
+"""Business cost, threshold choice and trivial policies of credit decisions."""
+
 import numpy as np
 import pytest
 
-from ia_portfolio.evaluation import (
+from ia_portfolio.pipelines.scoring.costs import (
     best_threshold,
     business_cost,
     cost_by_threshold,

@@ -1,4 +1,5 @@
-"""Metrics for binary decisions with asymmetric error costs, shared by pipelines."""
+"""Costs of credit decisions: a granted defaulter (false negative) costs more than
+a refused good applicant (false positive)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,59 @@
+"""Throw-away copies of the project, runs of its pipelines in this process, and
+what a run left behind (outputs, served model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mlflow
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+from mlflow.entities.model_registry import ModelVersion
+
+from ia_portfolio import sandbox
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# Small search budgets: tests check behaviour, benchmarks and real runs check figures.
+FAST_SCORING_PARAMS = {"scoring": {"tuning": {"n_trials": 2, "timeout_s": 60}}}
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of this project's configuration with empty data folders."""
+    return sandbox.copy_project(PROJECT_ROOT, destination)
+
+
+def data_dir(project: Path, env: str | None = None) -> Path:
+    """The folder under which a run in ``env`` writes its outputs (``02_intermediate``
+    ... ``08_reporting``): ``data/`` for the default environment, ``data/envs/<env>/``
+    for any other. Raw inputs are read from ``data/01_raw`` by every environment."""
+    if env in (None, "local"):
+        return project / "data"
+    return project / "data" / "envs" / env
+
+
+def champion_version(project: Path, registered_model_name: str) -> ModelVersion:
+    """The version of ``registered_model_name`` that ``project``'s registry serves
+    (alias ``champion``)."""
+    client = mlflow.MlflowClient(f"sqlite:///{project / 'mlflow.db'}")
+    return client.get_model_version_by_alias(registered_model_name, "champion")
+
+
+def run_pipeline(
+    project: Path,
+    pipeline: str,
+    env: str | None = None,
+    runtime_params: dict | None = None,
+) -> None:
+    """``kedro run --pipeline=<pipeline>`` in ``project``, in this process."""
+    bootstrap_project(project)
+    try:
+        with KedroSession.create(
+            project_path=project, env=env, runtime_params=runtime_params
+        ) as session:
+            session.run(pipeline_names=[pipeline])
+    finally:
+        # kedro-mlflow finishes its run in the store but can leave it on MLflow's
+        # in-process stack; a second session in the same process would reuse it.
+        while mlflow.active_run():
+            mlflow.end_run()
