@@ -1,6 +1,6 @@
 """``python -m benchmarks [all|scale|serving|sentiment_serving|text_analytics|
 smart_city|public_health|customer_segmentation|customer_segmentation_olist|
-sentiment] [options]``.
+sentiment|api_revisions] [options]``.
 
 Runs the chosen benchmarks, writes ``benchmarks/results/<name>.json`` and
 ``benchmarks/results/README.md``, and prints a summary table.
@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from benchmarks import (
+    api_revisions,
     pipeline_runs,
     report,
     scale,
@@ -46,7 +47,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             "sentiment_serving",
             "text_analytics",
             *pipeline_runs.SPECS,
+            "api_revisions",
         ],
+        help="api_revisions is not part of `all`: it compares with another revision",
+    )
+    parser.add_argument(
+        "--baseline-rev",
+        default="HEAD~1",
+        help="api_revisions: git revision whose API is the baseline (default: HEAD~1)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="api_revisions: interleaved measurement rounds (default: 3)",
     )
     parser.add_argument(
         "--sizes",
@@ -145,6 +159,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def run_api_revisions(args: argparse.Namespace, workdir: Path) -> bool:
+    """The API of this checkout against ``--baseline-rev``'s; True if it ran."""
+    config = api_revisions.RevisionsConfig(
+        baseline_rev=args.baseline_rev,
+        rounds=args.rounds,
+        connections=args.connections,
+        threads=args.threads,
+        duration_s=args.duration,
+        warmup_s=args.warmup,
+        keep=args.keep,
+    )
+    try:
+        api_revisions.run(config, workdir / "api_revisions", args.results_dir)
+    except Exception:
+        logger.exception("The api_revisions benchmark failed.")
+        return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks; 0 when every run succeeded."""
     logging.basicConfig(
@@ -231,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
         except Exception:
             logger.exception("The %s benchmark failed.", name)
             ok = False
+    if args.benchmark == "api_revisions":
+        ok &= run_api_revisions(args, workdir)
     readme = report.write_readme(args.results_dir)
     sys.stdout.write("\n" + readme.read_text())
     return 0 if ok else 1

@@ -198,15 +198,15 @@ def _smart_city_prepare(project: Path, n_rows: int) -> None:
 
 
 def _smart_city_figures(outputs: Path) -> dict[str, Any]:
-    path = outputs / "08_reporting/smart_city/summary.json"
+    path = outputs / "08_reporting/smart_city/metrics.json"
     if not path.exists():
         return {}
-    summary = json.loads(path.read_text())
+    metrics = json.loads(path.read_text())
     return {
-        "trees": summary["clean_shape"][0],
-        "trees_to_inspect": summary["maintenance"]["trees_to_inspect"],
+        "trees": metrics["clean_shape"][0],
+        "trees_to_inspect": metrics["maintenance"]["trees_to_inspect"],
         "outliers_flagged": {
-            column: counts["flagged"] for column, counts in summary["outliers"].items()
+            column: counts["flagged"] for column, counts in metrics["outliers"].items()
         },
     }
 

@@ -64,7 +64,7 @@ def default_corpus() -> tuple[Any, dict[str, Any]]:
     entry = yaml.safe_load(CATALOG.read_text())["text_analytics.raw_corpus"]
     params = yaml.safe_load(PARAMETERS.read_text())["text_analytics"]
     raw = UDHRSamplesDataset(languages=entry["languages"]).load()
-    return prepare_corpus(raw, params["corpus"]), params
+    return prepare_corpus(raw, params["data"], params["seed"]), params
 
 
 def _versions() -> dict[str, str | None]:

@@ -249,7 +249,7 @@ def test_scoring_dag_runs_the_pipeline(
     reports = project / "data" / "08_reporting" / "scoring"
     metrics = json.loads((reports / "metrics.json").read_text())
     assert metrics["chosen_model"] in metrics["candidates"]
-    assert (reports / "model_card.md").stat().st_size > 0
+    assert (reports / "report.md").stat().st_size > 0
     models = project / "data" / "06_models" / "scoring"
     assert list(models.glob("model.pkl/*/model.pkl"))
     # The DAG run registered the model and, once it succeeded, promoted it.

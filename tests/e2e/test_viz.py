@@ -57,8 +57,8 @@ KEY_EDGES = {
 }
 # Matplotlib figures logged through kedro_mlflow's MlflowArtifactDataset.
 SCORING_PLOTS = {
-    "scoring.roc_pr_curves",
-    "scoring.cost_vs_threshold",
+    "scoring.roc_pr_curves_plot",
+    "scoring.cost_vs_threshold_plot",
     "scoring.global_importance_plot",
     "scoring.local_explanations_plot",
 }
@@ -388,7 +388,7 @@ def test_viz_build_includes_dataset_previews(scored_site: Path) -> None:
         assert png.startswith(PNG_SIGNATURE), name
 
     # MarkdownDataset: the model card rendered to HTML, its tables included.
-    card = metadata("scoring.model_card")
+    card = metadata("scoring.report")
     assert card["preview_type"] == "HTMLPreview"
     assert "<h1>Model card: credit default scoring</h1>" in card["preview"]
     assert "<table>" in card["preview"]

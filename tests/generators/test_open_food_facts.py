@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from ia_portfolio.generators.open_food_facts import (
     COLUMNS,
@@ -16,12 +15,10 @@ from ia_portfolio.generators.open_food_facts import (
     TEXT_COLUMNS,
     generate_products,
 )
-from ia_portfolio.pipelines.public_health import nodes
-from tests.support.project import PROJECT_ROOT
+from ia_portfolio.pipelines.public_health import cleaning
+from tests.support.in_memory import pipeline_parameters
 
-PARAMS = yaml.safe_load(
-    (PROJECT_ROOT / "conf/base/parameters_public_health.yml").read_text()
-)["public_health"]
+PARAMS = pipeline_parameters("public_health")["public_health"]
 
 
 @pytest.fixture(scope="module")
@@ -64,17 +61,17 @@ def test_france_has_the_original_share(
 
 
 def test_rules_find_the_spec_counts_at_full_scale(france: pd.DataFrame) -> None:
-    bounded, _ = nodes.set_impossible_values_missing(france, PARAMS["bounds"])
-    consistent, parts = nodes.resolve_part_whole_conflicts(bounded, PARAMS["parts"])
-    kept, macro = nodes.drop_macro_sum_violations(consistent, PARAMS["macro_sum"])
+    bounded, _ = cleaning.set_impossible_values_missing(france, PARAMS["bounds"])
+    consistent, parts = cleaning.resolve_part_whole_conflicts(bounded, PARAMS["parts"])
+    kept, macro = cleaning.drop_macro_sum_violations(consistent, PARAMS["macro_sum"])
     assert macro["rows_removed"] == 13_185
     assert parts["values_set_missing"] == 2 * (
         round(0.006 * 98_440) + round(0.004 * 98_440)
     )
     over_energy = (france["energy_100g"] > PARAMS["bounds"]["energy_100g"]["le"]).sum()
     assert over_energy == round(0.003 * 98_440)
-    usable, report = nodes.drop_unusable_rows(
-        kept, PARAMS["usable"], PARAMS["groups"]["column"]
+    usable, report = cleaning.drop_unusable_rows(
+        kept, PARAMS["usable"], PARAMS["data"]["groups"]["column"]
     )
     unusable_share = report["rows_removed"] / len(france)
     assert 0.19 < unusable_share < 0.21
@@ -86,7 +83,7 @@ def test_rules_find_the_spec_counts_at_full_scale(france: pd.DataFrame) -> None:
 
 
 def test_duplicates_and_group_spellings(france: pd.DataFrame) -> None:
-    keys = nodes.duplicate_keys(france, PARAMS["duplicates"]).dropna()
+    keys = cleaning.duplicate_keys(france, PARAMS["duplicates"]).dropna()
     surplus = keys.duplicated().sum()
     assert 0.025 * len(france) <= surplus <= 0.035 * len(france)
     case_only = france.dropna(subset=["product_name"])
@@ -94,7 +91,7 @@ def test_duplicates_and_group_spellings(france: pd.DataFrame) -> None:
     labels = set(france["pnns_groups_1"].dropna())
     assert set(PNNS_GROUPS) <= labels
     assert {"unknown", "fruits-and-vegetables", "cereals-and-potatoes"} <= labels
-    normalised, _ = nodes.normalise_groups(france, PARAMS["groups"])
+    normalised, _ = cleaning.normalise_groups(france, PARAMS["data"]["groups"])
     assert set(normalised["pnns_groups_1"].dropna()) == set(PNNS_GROUPS)
 
 
@@ -103,10 +100,10 @@ def test_clean_products_are_consistent_and_follow_their_group(
 ) -> None:
     frame = france
     for step, rule in (
-        (nodes.set_impossible_values_missing, PARAMS["bounds"]),
-        (nodes.resolve_part_whole_conflicts, PARAMS["parts"]),
-        (nodes.drop_macro_sum_violations, PARAMS["macro_sum"]),
-        (nodes.normalise_groups, PARAMS["groups"]),
+        (cleaning.set_impossible_values_missing, PARAMS["bounds"]),
+        (cleaning.resolve_part_whole_conflicts, PARAMS["parts"]),
+        (cleaning.drop_macro_sum_violations, PARAMS["macro_sum"]),
+        (cleaning.normalise_groups, PARAMS["data"]["groups"]),
     ):
         frame, _ = step(frame, rule)
     macros = frame[["fat_100g", "carbohydrates_100g", "proteins_100g", "fiber_100g"]]

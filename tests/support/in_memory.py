@@ -8,7 +8,7 @@ A test gives the pipeline, its raw inputs and smaller budgets::
         {"raw_trees": raw_dataset("smart_city.raw_trees", n_rows=300).load()},
         {"smart_city": {"plots": {"sample_size": 100}}},
     )
-    run["summary"]  # any dataset of the run, named without the namespace
+    run["metrics"]  # any dataset of the run, named without the namespace
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ def raw_dataset(name: str, **overrides: Any) -> AbstractDataset:
 def pipeline_parameters(
     pipeline: str, overrides: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    """``conf/base/parameters_<pipeline>.yml`` with ``overrides`` merged key by key.
+    """``conf/base/parameters_<pipeline>.yml`` with ``overrides`` merged key by key,
+    then its ``${...}`` references resolved (as Kedro does, after ``--params``).
 
     ``overrides`` has the shape of ``kedro run --params`` (``{pipeline: {...}}``)
     and is checked like it, so a misspelt budget fails instead of being ignored.
@@ -58,7 +59,7 @@ def pipeline_parameters(
     problems = runtime_param_problems(overrides, configured, pipeline_names(), set())
     if problems:
         raise ValueError("Wrong parameter overrides: " + "; ".join(problems))
-    return OmegaConf.to_container(OmegaConf.merge(configured, overrides))
+    return OmegaConf.to_container(OmegaConf.merge(configured, overrides), resolve=True)
 
 
 @dataclass(frozen=True)

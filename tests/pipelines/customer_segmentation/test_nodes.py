@@ -15,7 +15,7 @@ from tests.support.project import PROJECT_ROOT
 PARAMS = yaml.safe_load(
     (PROJECT_ROOT / "conf/base/parameters_customer_segmentation.yml").read_text()
 )["customer_segmentation"]
-SOURCE = {
+DATA = {
     "columns": {"customer_id": "cust", "timestamp": "day", "amount": "value"},
     "timestamp_format": "%Y-%m-%d",
 }
@@ -62,7 +62,7 @@ def _log() -> pd.DataFrame:
 
 
 def test_bad_rows_are_counted_and_removed_by_rule() -> None:
-    table, quality = nodes.to_transactions(_log(), SOURCE)
+    table, quality = nodes.to_transactions(_log(), DATA)
     counts = quality.set_index("issue")["rows"]
     assert counts["missing customer id"] == 1
     assert counts["unparsable timestamp"] == 1
@@ -77,17 +77,17 @@ def test_bad_rows_are_counted_and_removed_by_rule() -> None:
 
 def test_excluded_statuses_are_counted_and_removed() -> None:
     log = _log().assign(state=["ok", "canceled", "ok", "ok", "ok", "ok", "ok", "ok"])
-    source = {
-        **SOURCE,
-        "columns": {**SOURCE["columns"], "status": "state"},
+    data = {
+        **DATA,
+        "columns": {**DATA["columns"], "status": "state"},
         "excluded_statuses": ["canceled"],
     }
-    table, quality = nodes.to_transactions(log, source)
+    table, quality = nodes.to_transactions(log, data)
     counts = quality.set_index("column")["rows"]
     assert counts["state"] == 1
     assert sorted(table["customer_id"]) == ["a", "b", "c"]
     with pytest.raises(ValueError, match="'state'"):
-        nodes.to_transactions(log.drop(columns="state"), source)
+        nodes.to_transactions(log.drop(columns="state"), data)
 
 
 def test_category_shares_pool_rare_categories() -> None:
@@ -110,11 +110,11 @@ def test_category_shares_pool_rare_categories() -> None:
 
 def test_missing_customer_column_fails_naming_it() -> None:
     with pytest.raises(ValueError, match="'cust'"):
-        nodes.to_transactions(_log().drop(columns="cust"), SOURCE)
+        nodes.to_transactions(_log().drop(columns="cust"), DATA)
 
 
 def test_rfm_features_by_hand() -> None:
-    table, _ = nodes.to_transactions(_log(), SOURCE)
+    table, _ = nodes.to_transactions(_log(), DATA)
     features = nodes.customer_features_as_of(table, "2020-01-21")
     a, b = features.loc["a"], features.loc["b"]
     assert a["recency_days"] == 10 and a["tenure_days"] == 20
@@ -167,8 +167,10 @@ def fitted() -> dict:
         "fit_sample_size": 400,
         "hdbscan": {"min_cluster_size": 30},
     }
-    table, k_choice = nodes.select_k(scaled, model)
-    assignments, comparison, choice = nodes.fit_models(scaled, k_choice, model)
+    table, k_choice = nodes.select_k(scaled, model, PARAMS["seed"])
+    assignments, comparison, choice = nodes.fit_models(
+        scaled, k_choice, model, PARAMS["seed"]
+    )
     profiles = nodes.profile_segments(features, scaled, assignments, PARAMS["naming"])
     return {
         "transactions": transactions,
@@ -233,6 +235,7 @@ def test_stability_curve_starts_at_one_and_recommends_a_period(fitted: dict) -> 
         PARAMS["features"],
         fitted["model"],
         stability,
+        PARAMS["seed"],
     )
     assert curve["ari"].iloc[0] == pytest.approx(1.0)
     assert curve["ari"].between(-1, 1).all()

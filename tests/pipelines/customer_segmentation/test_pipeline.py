@@ -39,7 +39,7 @@ OUTPUTS = (
     "metrics.json",
     "k_selection.png",
     "profiles.png",
-    "snake_plot.png",
+    "snake.png",
     "pca_view.png",
     "tsne_view.png",
     "stability.png",

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import pytest
 from matplotlib.figure import Figure
 
-from ia_portfolio.pipelines.public_health import nodes, plots
+from ia_portfolio.pipelines.public_health import analysis, plots, report
 
 CANONICAL = ["Beverages", "Fat and Sauces", "Sugary snacks"]
 VARIABLES = {
@@ -54,7 +54,7 @@ def test_anova_effect_sizes_match_their_definition() -> None:
     frame = pd.DataFrame(
         {"group": ["a"] * 3 + ["b"] * 3, "x": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]}
     )
-    table, means = nodes.anova_by_group(
+    table, means = analysis.anova_by_group(
         frame,
         pd.DataFrame(index=frame.index),
         {"anova_columns": ["x"], "min_group_size": 2},
@@ -77,7 +77,7 @@ def test_anova_leaves_out_imputed_values_and_small_groups() -> None:
         }
     )
     imputed = pd.DataFrame({"x": [False, False, False, True] + [False] * 5})
-    table, means = nodes.anova_by_group(
+    table, means = analysis.anova_by_group(
         frame, imputed, {"anova_columns": ["x"], "min_group_size": 2}, "group"
     )
     assert table.iloc[0]["n"] == 7 and table.iloc[0]["groups"] == 2
@@ -90,11 +90,11 @@ def test_anova_leaves_out_imputed_values_and_small_groups() -> None:
     [(0.005, "negligible"), (0.01, "small"), (0.06, "medium"), (0.14, "large")],
 )
 def test_effect_size_labels(eta: float, label: str) -> None:
-    assert nodes.effect_size_label(eta) == label
+    assert analysis.effect_size_label(eta) == label
 
 
 def test_anova_finds_the_group_structure(cleaned: pd.DataFrame) -> None:
-    table, _ = nodes.anova_by_group(
+    table, _ = analysis.anova_by_group(
         cleaned, pd.DataFrame(index=cleaned.index), ANALYSIS, "pnns_groups_1"
     )
     effects = table.set_index("nutrient")["eta_squared"]
@@ -109,7 +109,7 @@ def _axis(loadings: pd.DataFrame, variance: pd.DataFrame) -> np.ndarray:
 
 
 def test_pca_tables_are_consistent(cleaned: pd.DataFrame) -> None:
-    variance, loadings, projection = nodes.compute_pca(
+    variance, loadings, projection = analysis.compute_pca(
         cleaned, ANALYSIS, "pnns_groups_1", 0
     )
     assert variance["explained_variance"].sum() == pytest.approx(1.0)
@@ -140,10 +140,10 @@ def test_pca_tables_are_consistent(cleaned: pd.DataFrame) -> None:
 
 
 def test_component_descriptions_name_drivers_and_groups(cleaned: pd.DataFrame) -> None:
-    variance, loadings, projection = nodes.compute_pca(
+    variance, loadings, projection = analysis.compute_pca(
         cleaned, ANALYSIS, "pnns_groups_1", 0
     )
-    lines = nodes.describe_components(
+    lines = report.describe_components(
         variance, loadings, projection, "pnns_groups_1", ANALYSIS
     )
     assert len(lines) == 2
@@ -159,25 +159,30 @@ def test_outlier_summary_counts_within_groups() -> None:
         }
     )
     rules = {"fat": {"iqr": {"k": 1.5}, "robust_z": {"threshold": 3.5}}}
-    summary = nodes.summarise_outliers(frame, rules, "group").set_index("column")
+    summary = analysis.summarise_outliers(frame, rules, "group").set_index("column")
     # 30 g is extreme among group a only; group b's 80 g are normal there
     assert summary.loc["fat", "iqr_flagged"] == 1
     assert summary.loc["fat", "robust_z_flagged"] == 1
     assert summary.loc["fat", "values"] == 80
 
 
-def test_metrics_are_mlflow_shaped() -> None:
-    report = pd.DataFrame(
+def test_metrics_are_json_and_mlflow_shaped() -> None:
+    steps = pd.DataFrame(
         {"step": ["a", "b"], "rows_before": [10, 8], "rows_after": [8, 5]}
     ).assign(values_imputed=[0, 3])
     variance = pd.DataFrame({"explained_variance": [0.6, 0.3, 0.1]})
-    anova = pd.DataFrame({"nutrient": ["saturated-fat_100g"], "eta_squared": [0.4]})
-    metrics = nodes.build_metrics(report, variance, anova)
-    assert metrics["rows_raw"] == {"value": 10.0, "step": 0}
-    assert metrics["rows_after_b"]["value"] == 5.0
-    assert metrics["values_imputed"]["value"] == 3.0
-    assert metrics["pca_explained_pc2"]["value"] == pytest.approx(0.3)
-    assert metrics["eta_squared_saturated_fat_100g"]["value"] == pytest.approx(0.4)
+    anova = pd.DataFrame(
+        {"nutrient": ["fat_100g", "saturated-fat_100g"], "eta_squared": [0.4, np.nan]}
+    )
+    metrics, mlflow_metrics = report.build_metrics(steps, variance, anova)
+    assert metrics["rows_raw"] == 10.0
+    assert metrics["eta_squared_saturated_fat_100g"] is None  # not finite
+    assert mlflow_metrics["rows_raw"] == {"value": 10.0, "step": 0}
+    assert mlflow_metrics["rows_after_b"]["value"] == 5.0
+    assert mlflow_metrics["values_imputed"]["value"] == 3.0
+    assert mlflow_metrics["pca_explained_pc2"]["value"] == pytest.approx(0.3)
+    assert mlflow_metrics["eta_squared_fat_100g"]["value"] == pytest.approx(0.4)
+    assert "eta_squared_saturated_fat_100g" not in mlflow_metrics
 
 
 def _assert_readable(figure: Figure) -> None:
@@ -196,10 +201,10 @@ def _assert_readable(figure: Figure) -> None:
 
 
 def test_figures_are_titled_labelled_and_name_the_data(cleaned: pd.DataFrame) -> None:
-    variance, loadings, projection = nodes.compute_pca(
+    variance, loadings, projection = analysis.compute_pca(
         cleaned, ANALYSIS, "pnns_groups_1", 0
     )
-    anova, _ = nodes.anova_by_group(
+    anova, _ = analysis.anova_by_group(
         cleaned, pd.DataFrame(index=cleaned.index), ANALYSIS, "pnns_groups_1"
     )
     imputed = pd.DataFrame({"fat_100g": cleaned.index % 7 == 0})

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ia_portfolio.pipelines.public_health import nodes
+from ia_portfolio.pipelines.public_health import cleaning
 
 NAN = np.nan
 GROUPS = {
@@ -19,14 +19,14 @@ GROUPS = {
 
 def test_select_columns_keeps_the_listed_columns_in_order() -> None:
     raw = pd.DataFrame({"a": [1], "b": [2], "c": [3]})
-    selected, report = nodes.select_columns(raw, ["c", "a"])
+    selected, report = cleaning.select_columns(raw, ["c", "a"])
     assert list(selected.columns) == ["c", "a"]
     assert (report["columns_before"], report["columns_after"]) == (3, 2)
 
 
 def test_select_columns_names_a_missing_column() -> None:
     with pytest.raises(KeyError, match="sugars_100g"):
-        nodes.select_columns(pd.DataFrame({"a": [1]}), ["a", "sugars_100g"])
+        cleaning.select_columns(pd.DataFrame({"a": [1]}), ["a", "sugars_100g"])
 
 
 def test_filter_country_keeps_every_listing_that_contains_the_country() -> None:
@@ -42,16 +42,16 @@ def test_filter_country_keeps_every_listing_that_contains_the_country() -> None:
             ]
         }
     )
-    kept, report = nodes.filter_country(
+    kept, report = cleaning.filter_country(
         products, {"column": "countries", "contains": "France"}
     )
     assert kept["countries"].tolist() == ["France", "France,Suisse", "Belgique,France"]
     assert report["rows_removed"] == 3
-    loose, _ = nodes.filter_country(
+    loose, _ = cleaning.filter_country(
         products, {"column": "countries", "contains": "France", "case": False}
     )
     assert len(loose) == 4
-    everything, _ = nodes.filter_country(
+    everything, _ = cleaning.filter_country(
         products, {"column": "countries", "contains": None}
     )
     assert len(everything) == len(products)
@@ -71,7 +71,7 @@ def test_filter_country_keeps_every_listing_that_contains_the_country() -> None:
 )
 def test_normalise_groups_merges_spellings(label: str, expected: str | None) -> None:
     products = pd.DataFrame({"group": [label, NAN]})
-    normalised, _ = nodes.normalise_groups(products, GROUPS)
+    normalised, _ = cleaning.normalise_groups(products, GROUPS)
     value = normalised["group"].iloc[0]
     assert (pd.isna(value) and expected is None) or value == expected
     assert pd.isna(normalised["group"].iloc[1])
@@ -89,7 +89,7 @@ def test_normalise_groups_reports_what_it_changed() -> None:
             ]
         }
     )
-    _, report = nodes.normalise_groups(products, GROUPS)
+    _, report = cleaning.normalise_groups(products, GROUPS)
     assert report["values_set_missing"] == 1
     assert "2 labels respelled" in report["detail"]
     assert "'fruits-and-vegetables' x2" in report["detail"]
@@ -104,7 +104,7 @@ def test_bounds_are_inclusive_and_only_outside_values_become_missing() -> None:
         }
     )
     bounds = {"fat_100g": {"ge": 0, "le": 100}, "energy_100g": {"ge": 0, "le": 3800}}
-    cleaned, report = nodes.set_impossible_values_missing(products, bounds)
+    cleaned, report = cleaning.set_impossible_values_missing(products, bounds)
     assert cleaned["fat_100g"].isna().tolist() == [False, False, True, True, True]
     assert cleaned["energy_100g"].isna().tolist() == [False, True, False, True, False]
     assert report["values_set_missing"] == 3
@@ -114,7 +114,7 @@ def test_bounds_are_inclusive_and_only_outside_values_become_missing() -> None:
 
 def test_bounds_on_an_absent_column_fail_with_its_name() -> None:
     with pytest.raises(KeyError, match="iron_100g"):
-        nodes.set_impossible_values_missing(
+        cleaning.set_impossible_values_missing(
             pd.DataFrame({"fat_100g": [1.0]}), {"iron_100g": {"ge": 0}}
         )
 
@@ -127,7 +127,7 @@ def test_a_part_above_its_whole_makes_both_missing() -> None:
             "other": [1, 2, 3, 4, 5],
         }
     )
-    resolved, report = nodes.resolve_part_whole_conflicts(
+    resolved, report = cleaning.resolve_part_whole_conflicts(
         products, [{"part": "sugars", "whole": "carbohydrates"}]
     )
     conflict = resolved[["sugars", "carbohydrates"]].isna().all(axis=1)
@@ -143,7 +143,7 @@ def test_macro_sum_above_the_bound_drops_the_row() -> None:
             "carbohydrates": [50.0, 50.1, NAN, NAN, 0.0],
         }
     )
-    kept, report = nodes.drop_macro_sum_violations(
+    kept, report = cleaning.drop_macro_sum_violations(
         products, {"columns": ["fat", "carbohydrates"], "max": 100}
     )
     # exactly 100 g is possible; a missing value counts as zero
@@ -160,11 +160,11 @@ def test_rows_with_nothing_usable_are_dropped_but_zero_waters_kept() -> None:
         }
     )
     usable = {"columns": ["fat", "sugars"], "keep_all_zero_groups": ["Beverages"]}
-    kept, report = nodes.drop_unusable_rows(products, usable, "group")
+    kept, report = cleaning.drop_unusable_rows(products, usable, "group")
     assert kept.index.tolist() == [3, 5]
     assert "all missing: 1" in report["detail"]
     assert "all zero: 3" in report["detail"]
-    strict, _ = nodes.drop_unusable_rows(
+    strict, _ = cleaning.drop_unusable_rows(
         products, {"columns": ["fat", "sugars"]}, "group"
     )
     assert strict.index.tolist() == [5]
@@ -198,7 +198,7 @@ def test_duplicates_keep_the_most_complete_row_of_each_product() -> None:
         },
         index=[10, 11, 12, 13, 14, 15, 16, 17],
     )
-    kept, report = nodes.drop_duplicate_products(
+    kept, report = cleaning.drop_duplicate_products(
         products, {"keys": ["product_name", "brands"], "ignore_case": True}
     )
     # Nutella/Ferrero: row 11 is the most complete; Yaourt: a tie keeps the first.
@@ -207,7 +207,7 @@ def test_duplicates_keep_the_most_complete_row_of_each_product() -> None:
     assert "products entered more than once: 2" in report["detail"]
     assert "surplus rows dropped: 3" in report["detail"]
     assert "rows identical in every column: 2" in report["detail"]
-    exact_case, _ = nodes.drop_duplicate_products(
+    exact_case, _ = cleaning.drop_duplicate_products(
         products, {"keys": ["product_name", "brands"], "ignore_case": False}
     )
     assert exact_case.index.tolist() == [10, 11, 13, 14, 16, 17]
@@ -222,7 +222,7 @@ def test_sparse_columns_above_the_share_are_dropped_unless_kept() -> None:
             "empty": [NAN] * 10,
         }
     )
-    result, report = nodes.drop_sparse_columns(
+    result, report = cleaning.drop_sparse_columns(
         products, {"max_missing_share": 0.85, "keep": ["empty"]}
     )
     assert list(result.columns) == ["full", "eighty", "empty"]
@@ -236,14 +236,14 @@ def test_cleaning_report_chains_the_steps() -> None:
             "fat": [10.0, 20.0, 120.0],
         }
     )
-    step1, r1 = nodes.filter_country(
+    step1, r1 = cleaning.filter_country(
         products, {"column": "countries", "contains": "France"}
     )
-    step2, r2 = nodes.set_impossible_values_missing(
+    step2, r2 = cleaning.set_impossible_values_missing(
         step1, {"fat": {"ge": 0, "le": 100}}
     )
-    _, r3 = nodes.drop_unusable_rows(step2, {"columns": ["fat"]}, None)
-    report = nodes.build_cleaning_report(r1, r2, r3)
+    _, r3 = cleaning.drop_unusable_rows(step2, {"columns": ["fat"]}, None)
+    report = cleaning.build_cleaning_report(r1, r2, r3)
     assert report["step"].tolist() == [
         "filter_country",
         "set_impossible_values_missing",
@@ -254,4 +254,4 @@ def test_cleaning_report_chains_the_steps() -> None:
         report["rows_after"].iloc[:-1].to_numpy()
         == report["rows_before"].iloc[1:].to_numpy()
     ).all()
-    assert list(report.columns) == list(nodes.REPORT_COLUMNS)
+    assert list(report.columns) == list(cleaning.REPORT_COLUMNS)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ia_portfolio.pipelines.public_health import imputation, nodes
+from ia_portfolio.pipelines.public_health import cleaning, imputation
 
 NAN = np.nan
 FACTORS = {"fat": 37.0, "carbohydrates": 17.0, "proteins": 17.0, "fiber": 8.0}
@@ -180,7 +180,7 @@ def test_impute_node_reports_per_column_and_resets_the_index() -> None:
     imputation_params = {
         "columns": {"proteins": {"method": "median_by_group", "reason": "skewed"}},
     }
-    cleaned, mask, report, step = nodes.impute_missing_values(
+    cleaned, mask, report, step = cleaning.impute_missing_values(
         masked, imputation_params, "group", {"proteins": {"ge": 0, "le": 100}}, 0
     )
     assert cleaned.index.equals(pd.RangeIndex(200)) and mask.index.equals(cleaned.index)

@@ -62,4 +62,11 @@ def test_analysis_covers_every_nutrient(run: InMemoryRun) -> None:
     variance = run["pca_variance"]
     assert len(variance) == len(PARAMS["analysis"]["pca_columns"])
     assert variance["explained_variance"].sum() == pytest.approx(1.0)
-    assert f"{len(run['cleaned_products']):,}" in run["synthesis"]
+    assert f"{len(run['cleaned_products']):,}" in run["report"]
+
+
+def test_metrics_follow_the_cleaning_and_the_analysis(run: InMemoryRun) -> None:
+    metrics, report = run["metrics"], run["cleaning_report"]
+    assert metrics["rows_raw"] == N_PRODUCTS
+    assert metrics["rows_after_impute_missing_values"] == report["rows_after"].iloc[-1]
+    assert run["mlflow_metrics"]["rows_raw"] == {"value": N_PRODUCTS, "step": 0}

@@ -4,19 +4,20 @@ shaped like Open Food Facts' export, including broken ones."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import mlflow
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from kedro.io import DatasetError
 
 from ia_portfolio.generators.open_food_facts import PNNS_GROUPS, generate_products
-from ia_portfolio.pipelines.public_health import nodes
+from ia_portfolio.pipelines.public_health import cleaning
 from ia_portfolio.validation import DataValidationError
-from tests.support.project import PROJECT_ROOT, copy_project, data_dir, run_pipeline
+from tests.support.in_memory import pipeline_parameters
+from tests.support.project import copy_project, data_dir, run_pipeline
 
 pytestmark = pytest.mark.slow
 
@@ -24,9 +25,7 @@ REPORTS = Path("08_reporting/public_health")
 N_ROWS = 12_000
 RAW_FILE = Path("data/01_raw/fr.openfoodfacts.org.products.csv")
 ORIGINAL_ENV = "original"
-PARAMS = yaml.safe_load(
-    (PROJECT_ROOT / "conf/base/parameters_public_health.yml").read_text()
-)["public_health"]
+PARAMS = pipeline_parameters("public_health")["public_health"]
 OUTPUTS = [
     "cleaned_products.parquet",
     "imputed_cells.parquet",
@@ -39,18 +38,19 @@ OUTPUTS = [
     "pca_loadings.csv",
     "anova_table.csv",
     "group_profiles.csv",
-    "missing_values_plot.png",
-    "distributions_plot.png",
-    "group_counts_plot.png",
-    "nutrients_by_group_plot.png",
-    "correlation_plot.png",
-    "hexbin_plot.png",
-    "pca_scree_plot.png",
+    "missing_values.png",
+    "distributions.png",
+    "group_counts.png",
+    "nutrients_by_group.png",
+    "correlation.png",
+    "hexbin.png",
+    "pca_scree.png",
     "pca_correlation_circle.png",
-    "pca_projection_plot.png",
-    "anova_effect_sizes_plot.png",
+    "pca_projection.png",
+    "anova_effect_sizes.png",
     "nutrient_explorer.json",
-    "synthesis.md",
+    "metrics.json",
+    "report.md",
 ]
 
 
@@ -122,7 +122,7 @@ def test_cleaned_table_obeys_every_rule(reports: Path) -> None:
     assert (macro <= PARAMS["macro_sum"]["max"] + 1e-9).all()
     assert set(cleaned["pnns_groups_1"].dropna()) == set(PNNS_GROUPS)
     assert cleaned["countries_fr"].str.contains("France").all()
-    keys = nodes.duplicate_keys(cleaned, PARAMS["duplicates"]).dropna()
+    keys = cleaning.duplicate_keys(cleaned, PARAMS["duplicates"]).dropna()
     assert not keys.duplicated().any()
     usable = cleaned[PARAMS["usable"]["columns"]]
     assert usable.notna().all().all()  # every nutrient the app suggests is filled
@@ -160,13 +160,13 @@ def test_analysis_tables_show_the_group_structure(reports: Path) -> None:
     assert (check["mae_method"] < check["mae_overall_median"]).all()
 
 
-def test_synthesis_says_the_data_is_synthetic_and_mlflow_has_the_figures(
+def test_report_says_the_data_is_synthetic_and_mlflow_has_the_figures(
     project: Path, reports: Path
 ) -> None:
     cleaned = _read(reports, "cleaned_products.parquet")
-    synthesis = (reports / "synthesis.md").read_text()
-    assert "synthetic" in synthesis.lower() and "not real data" in synthesis
-    assert f"{len(cleaned):,}" in synthesis
+    report = (reports / "report.md").read_text()
+    assert "synthetic" in report.lower() and "not real data" in report
+    assert f"{len(cleaned):,}" in report
     mlflow.set_tracking_uri(f"sqlite:///{project / 'mlflow.db'}")
     client = mlflow.MlflowClient()
     experiment = client.get_experiment_by_name("ia_portfolio")
@@ -174,6 +174,9 @@ def test_synthesis_says_the_data_is_synthetic_and_mlflow_has_the_figures(
     metrics = run.data.metrics
     assert metrics["public_health.rows_after_impute_missing_values"] == len(cleaned)
     assert 0 < metrics["public_health.pca_explained_pc1"] < 1
+    written = json.loads((reports / "metrics.json").read_text())
+    logged = {name: metrics[f"public_health.{name}"] for name in written}
+    assert logged == pytest.approx(written)
 
 
 def test_original_environment_reads_the_export(original_reports: Path) -> None:
@@ -182,9 +185,9 @@ def test_original_environment_reads_the_export(original_reports: Path) -> None:
     assert report["rows_before"].iloc[0] == 4_000
     assert report["columns_before"].iloc[0] == 24  # only the 24 columns are read
     assert len(cleaned) > 500
-    synthesis = (original_reports / "synthesis.md").read_text()
-    assert "fr.openfoodfacts.org.products.csv" in synthesis
-    assert "synthetic" not in synthesis.lower()
+    report = (original_reports / "report.md").read_text()
+    assert "fr.openfoodfacts.org.products.csv" in report
+    assert "synthetic" not in report.lower()
 
 
 @pytest.mark.parametrize(

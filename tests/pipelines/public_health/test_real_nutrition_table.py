@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from ia_portfolio.datasets import RDatasetsDataset
-from ia_portfolio.pipelines.public_health import imputation, nodes
+from ia_portfolio.pipelines.public_health import cleaning, imputation
 
 KJ_PER_KCAL = 4.184
 MACROS = ["fat_100g", "carbohydrates_100g", "proteins_100g", "fiber_100g"]
@@ -76,7 +76,7 @@ def test_duplicated_menu_items_are_found_and_dropped(
 ) -> None:
     expected = int(fastfood.duplicated(subset=["restaurant", "item"]).sum())
     assert expected > 0  # the real table has re-entered items
-    kept, report = nodes.drop_duplicate_products(
+    kept, report = cleaning.drop_duplicate_products(
         items, {"keys": ["product_name", "brands"], "ignore_case": True}
     )
     assert len(items) - len(kept) == expected
@@ -87,16 +87,16 @@ def test_duplicated_menu_items_are_found_and_dropped(
 def test_bounds_and_parts_find_exactly_what_is_wrong(items: pd.DataFrame) -> None:
     negative = int((items[list(PER_ITEM_BOUNDS)] < 0).sum().sum())
     conflicts = int(sum((items[p["part"]] > items[p["whole"]]).sum() for p in PARTS))
-    _, bounds_report = nodes.set_impossible_values_missing(items, PER_ITEM_BOUNDS)
-    _, parts_report = nodes.resolve_part_whole_conflicts(items, PARTS)
+    _, bounds_report = cleaning.set_impossible_values_missing(items, PER_ITEM_BOUNDS)
+    _, parts_report = cleaning.resolve_part_whole_conflicts(items, PARTS)
     assert bounds_report["values_set_missing"] == negative
     assert parts_report["values_set_missing"] == 2 * conflicts
 
     broken = items.copy()
     broken.loc[3, "sugars_100g"] = broken.loc[3, "carbohydrates_100g"] + 5
     broken.loc[7, "fat_100g"] = -2.0
-    bounded, report = nodes.set_impossible_values_missing(broken, PER_ITEM_BOUNDS)
-    resolved, parts_report = nodes.resolve_part_whole_conflicts(bounded, PARTS)
+    bounded, report = cleaning.set_impossible_values_missing(broken, PER_ITEM_BOUNDS)
+    resolved, parts_report = cleaning.resolve_part_whole_conflicts(bounded, PARTS)
     assert report["values_set_missing"] == negative + 1
     assert np.isnan(bounded.loc[7, "fat_100g"])
     assert resolved.loc[3, ["sugars_100g", "carbohydrates_100g"]].isna().all()

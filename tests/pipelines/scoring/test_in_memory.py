@@ -37,7 +37,7 @@ def run() -> InMemoryRun:
     return run_in_memory(create_pipeline(), {"raw_applications": sample}, TINY)
 
 
-def test_chosen_candidate_beats_the_dummy(run: InMemoryRun) -> None:
+def test_chosen_model_beats_the_dummy(run: InMemoryRun) -> None:
     metrics = run["metrics"]
     assert set(metrics["candidates"]) == set(CANDIDATES)
     chosen = metrics["candidates"][metrics["chosen_model"]]
@@ -69,4 +69,4 @@ def test_reports_explain_the_test_applicants(run: InMemoryRun) -> None:
     assert (importance["mean_abs_contribution"] >= 0).all()
     assert set(explanations["applicant"]) <= set(x_test.index)
     assert set(explanations["field"]) <= fields
-    assert f"## Chosen model: `{metrics['chosen_model']}`" in run["model_card"]
+    assert f"## Chosen model: `{metrics['chosen_model']}`" in run["report"]

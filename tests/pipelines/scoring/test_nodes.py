@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ia_portfolio.pipelines.scoring import nodes
+from ia_portfolio.pipelines.scoring import nodes, report
 from ia_portfolio.pipelines.scoring.model import DerivedFeatures, raw_field_of
 
 DATA = {
@@ -164,7 +164,7 @@ def test_release_serves_the_calibrated_model_and_carries_the_gate_verdict(
     table, chosen = nodes.compare_candidates(**cv_results)
     model = nodes.refit_model(x_train, y_train, chosen, DATA, 0, 50, **cv_results)
     test_metrics, predictions = nodes.evaluate_on_test(model, x_test, y_test, COST)
-    metrics, _ = nodes.build_metrics(chosen, test_metrics, table, y_test, COST)
+    metrics, _ = report.build_metrics(chosen, test_metrics, table, y_test, COST)
 
     release = nodes.register_model(model, x_test, metrics, PROMOTION)
 
@@ -195,12 +195,12 @@ def test_build_metrics_shape(split, cv_results):
     table, chosen = nodes.compare_candidates(**cv_results)
     model = nodes.refit_model(x_train, y_train, chosen, DATA, 0, 50, **cv_results)
     test_metrics, _ = nodes.evaluate_on_test(model, x_test, y_test, COST)
-    report, mlflow_metrics = nodes.build_metrics(
+    metrics, mlflow_metrics = report.build_metrics(
         chosen, test_metrics, table, y_test, COST
     )
-    assert report["chosen_model"] == chosen
-    assert set(report["candidates"]) == {"dummy", "logistic_regression"}
-    assert report["trivial_policies"]["grant_all"] == 10 * y_test.sum()
+    assert metrics["chosen_model"] == chosen
+    assert set(metrics["candidates"]) == {"dummy", "logistic_regression"}
+    assert metrics["trivial_policies"]["grant_all"] == 10 * y_test.sum()
     assert mlflow_metrics["test_roc_auc"]["value"] == test_metrics["roc_auc"]
 
 

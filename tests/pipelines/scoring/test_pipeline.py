@@ -65,15 +65,15 @@ def test_reports_are_written(reports):
         "roc_pr_curves.png",
         "cost_vs_threshold.png",
         "global_importance.csv",
-        "global_importance_plot.png",
+        "global_importance.png",
         "local_explanations.csv",
-        "local_explanations_plot.png",
-        "model_card.md",
+        "local_explanations.png",
+        "report.md",
     ]:
         assert (reports / name).stat().st_size > 500, name
     comparison = pd.read_csv(reports / "candidate_comparison.csv")
     assert comparison["business_cost"].is_monotonic_increasing
-    card = (reports / "model_card.md").read_text()
+    card = (reports / "report.md").read_text()
     assert "Model card" in card and "ROC AUC" in card
 
 

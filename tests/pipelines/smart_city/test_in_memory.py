@@ -36,9 +36,9 @@ def test_cleaned_inventory_keeps_every_tree_within_bounds(run: InMemoryRun) -> N
 
 
 def test_maintenance_view_and_report_agree(run: InMemoryRun) -> None:
-    summary = run["summary"]
-    assert summary["source"]["synthetic"] is True
-    assert len(run["inspection_list"]) == summary["maintenance"]["trees_to_inspect"]
+    metrics = run["metrics"]
+    assert metrics["source"]["synthetic"] is True
+    assert len(run["inspection_list"]) == metrics["maintenance"]["trees_to_inspect"]
     assert run["mlflow_metrics"]["trees"]["value"] == N_TREES
     assert f"{N_TREES:,} trees" in run["report"]
 

@@ -244,7 +244,7 @@ def staged_inventory(n_per_stage: int = 300, seed: int = 0) -> pd.DataFrame:
 def test_estimate_stages_fills_only_missing_stages_and_is_evaluated() -> None:
     trees = staged_inventory()
     out, metrics = nodes.estimate_stages(
-        trees, COLUMNS, STAGES, PARAMS["stage_estimate"]
+        trees, COLUMNS, STAGES, PARAMS["stage_estimate"], PARAMS["seed"]
     )
     recorded = trees["stade_developpement"].notna()
     assert out.loc[recorded, "stade_developpement"].equals(

@@ -33,7 +33,7 @@ OUTPUTS = (
     "stage_estimate.json",
     "maintenance_by_area_stage.csv",
     "inspection_list.csv",
-    "summary.json",
+    "metrics.json",
     "missing_values.png",
     "distributions.png",
     "height_vs_circumference.png",
@@ -116,10 +116,10 @@ def test_report_and_figures_are_labelled_synthetic(city_outputs: Path) -> None:
     figure = plotly.io.read_json(city_outputs / REPORTS / "tree_map.json")
     assert "synthetic" in figure.layout.title.text
     assert sum(len(trace.x) for trace in figure.data) <= N_ROWS
-    summary = json.loads((city_outputs / REPORTS / "summary.json").read_text())
-    assert summary["source"]["synthetic"] is True
+    metrics = json.loads((city_outputs / REPORTS / "metrics.json").read_text())
+    assert metrics["source"]["synthetic"] is True
     inspection = pd.read_csv(city_outputs / REPORTS / "inspection_list.csv")
-    assert len(inspection) == summary["maintenance"]["trees_to_inspect"]
+    assert len(inspection) == metrics["maintenance"]["trees_to_inspect"]
 
 
 def test_mlflow_run_has_the_metrics_and_plots(
@@ -130,9 +130,9 @@ def test_mlflow_run_has_the_metrics_and_plots(
     experiment = client.get_experiment_by_name("ia_portfolio")
     run = client.search_runs([experiment.experiment_id], max_results=1)[0]
     assert run.data.metrics["smart_city.trees"] == N_ROWS
-    summary = json.loads((city_outputs / REPORTS / "summary.json").read_text())
+    metrics = json.loads((city_outputs / REPORTS / "metrics.json").read_text())
     assert run.data.metrics["smart_city.share_to_inspect"] == pytest.approx(
-        summary["maintenance"]["share_to_inspect"]
+        metrics["maintenance"]["share_to_inspect"]
     )
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id, "smart_city")}
     assert {"smart_city/tree_map.png", "smart_city/report.md"} <= artifacts
@@ -187,8 +187,8 @@ def test_original_environment_reads_the_semicolon_file(tmp_path: Path) -> None:
     run_pipeline(project, "smart_city", env="original")
 
     reports = data_dir(project, "original") / REPORTS
-    summary = json.loads((reports / "summary.json").read_text())
-    assert summary["source"]["synthetic"] is False
-    assert summary["raw_shape"] == [3000, 18]
+    metrics = json.loads((reports / "metrics.json").read_text())
+    assert metrics["source"]["synthetic"] is False
+    assert metrics["raw_shape"] == [3000, 18]
     report = (reports / "report.md").read_text()
     assert "Synthetic" not in report and "p2-arbres-fr.csv" in report

@@ -15,7 +15,7 @@ from ia_portfolio.generators.paris_trees import generate_trees
 from ia_portfolio.pipelines.smart_city import nodes, plots, report
 from tests.pipelines.smart_city.test_nodes import COLUMNS, PARAMS, STAGES
 
-SYNTHETIC = PARAMS["source"]
+SYNTHETIC = PARAMS["data"]
 REAL = {"description": "the real file", "synthetic": False}
 
 
@@ -31,7 +31,7 @@ def outputs() -> dict[str, Any]:
         named, flagged, COLUMNS, PARAMS["missing_codes"], PARAMS["areas"], STAGES
     )
     trees, stage_metrics = nodes.estimate_stages(
-        cleaned, COLUMNS, STAGES, PARAMS["stage_estimate"]
+        cleaned, COLUMNS, STAGES, PARAMS["stage_estimate"], PARAMS["seed"]
     )
     by_area, inspection = nodes.build_maintenance_view(
         trees, COLUMNS, PARAMS["areas"], PARAMS["maintenance"]
@@ -49,13 +49,13 @@ def outputs() -> dict[str, Any]:
     }
 
 
-def figures(outputs: dict[str, Any], source: dict[str, Any]) -> dict[str, Figure]:
+def figures(outputs: dict[str, Any], data: dict[str, Any]) -> dict[str, Figure]:
     static, _ = plots.plot_maintenance(
-        outputs["by_area"], COLUMNS, PARAMS["areas"], STAGES, source
+        outputs["by_area"], COLUMNS, PARAMS["areas"], STAGES, data
     )
     return {
         "missing_values": plots.plot_missing_values(
-            outputs["raw"], COLUMNS, PARAMS["missing_codes"], source
+            outputs["raw"], COLUMNS, PARAMS["missing_codes"], data
         ),
         "distributions": plots.plot_distributions(
             outputs["raw"],
@@ -63,13 +63,18 @@ def figures(outputs: dict[str, Any], source: dict[str, Any]) -> dict[str, Figure
             COLUMNS,
             STAGES,
             PARAMS["outliers"],
-            source,
+            data,
         ),
         "height_vs_circumference": plots.plot_height_vs_circumference(
-            outputs["trees"], COLUMNS, STAGES, source
+            outputs["trees"], COLUMNS, STAGES, data
         ),
         "tree_map": plots.plot_tree_map(
-            outputs["trees"], COLUMNS, PARAMS["areas"], PARAMS["plots"], source
+            outputs["trees"],
+            COLUMNS,
+            PARAMS["areas"],
+            PARAMS["plots"],
+            data,
+            PARAMS["seed"],
         ),
         "maintenance": static,
     }
@@ -112,12 +117,12 @@ def test_units_and_legends_where_a_reader_needs_them(outputs) -> None:
 def test_map_scatter_is_sampled(outputs) -> None:
     small = {**PARAMS["plots"], "sample_size": 500, "interactive_sample_size": 300}
     figure = plots.plot_tree_map(
-        outputs["trees"], COLUMNS, PARAMS["areas"], small, SYNTHETIC
+        outputs["trees"], COLUMNS, PARAMS["areas"], small, SYNTHETIC, PARAMS["seed"]
     )
     drawn = sum(len(c.get_offsets()) for c in figure.axes[0].collections)
     assert drawn == 500
     interactive = plots.interactive_tree_map(
-        outputs["trees"], COLUMNS, PARAMS["areas"], small, SYNTHETIC
+        outputs["trees"], COLUMNS, PARAMS["areas"], small, SYNTHETIC, PARAMS["seed"]
     )
     assert isinstance(interactive, go.Figure)
     assert sum(len(trace.x) for trace in interactive.data) == 300
@@ -137,7 +142,7 @@ def test_interactive_maintenance_chart_matches_the_table(outputs) -> None:
 
 
 def test_report_and_metrics_state_the_figures(outputs) -> None:
-    summary, mlflow_metrics = report.build_metrics(
+    metrics, mlflow_metrics = report.build_metrics(
         outputs["raw"],
         outputs["trees"],
         outputs["variants"],
@@ -148,14 +153,14 @@ def test_report_and_metrics_state_the_figures(outputs) -> None:
         PARAMS["missing_codes"],
         SYNTHETIC,
     )
-    assert summary["raw_shape"] == [4000, 18]
-    assert summary["not_measured"]["hauteur_m"] == int(
+    assert metrics["raw_shape"] == [4000, 18]
+    assert metrics["not_measured"]["hauteur_m"] == int(
         (outputs["raw"]["hauteur_m"] == 0).sum()
     )
     assert mlflow_metrics["trees"] == {"value": 4000.0, "step": 0}
     assert mlflow_metrics["outliers_hauteur_m_domain"]["value"] >= 1
     text = report.write_report(
-        summary,
+        metrics,
         outputs["statistics"],
         outputs["outlier_summary"],
         outputs["variants"],
@@ -175,10 +180,10 @@ def test_report_and_metrics_state_the_figures(outputs) -> None:
         "## Limits",
     ):
         assert heading in text
-    assert f"{summary['maintenance']['trees_to_inspect']:,} trees to inspect" in text
+    assert f"{metrics['maintenance']['trees_to_inspect']:,} trees to inspect" in text
     assert "881818" in text.replace(",", "") or "8.82e+05" in text
     real = report.write_report(
-        {**summary, "source": REAL},
+        {**metrics, "source": REAL},
         outputs["statistics"],
         outputs["outlier_summary"],
         outputs["variants"],

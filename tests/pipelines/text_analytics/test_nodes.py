@@ -6,10 +6,11 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from ia_portfolio.pipelines.text_analytics import nodes
+from ia_portfolio.pipelines.text_analytics import nodes, plots, report
 from ia_portfolio.pipelines.text_analytics.azure import AzureCredentialsError
 
 EVALUATION = {"long_text_min_words": 10, "excerpt_chars": 30}
+SEED = 1
 LONG_FR = "Tous les êtres humains naissent libres et égaux en dignité et en droits."
 LONG_EN = "All human beings are born free and equal in dignity and rights, they say."
 
@@ -34,7 +35,9 @@ def raw() -> pd.DataFrame:
 
 
 def test_prepare_corpus_filters_but_keeps_unusable_texts_to_report(raw):
-    corpus = nodes.prepare_corpus(raw, {"min_words": 3, "languages": ["fr", "en"]})
+    corpus = nodes.prepare_corpus(
+        raw, {"min_words": 3, "languages": ["fr", "en"]}, SEED
+    )
     # "Tous" is a usable text under 3 words: dropped. "" and None stay, to be reported.
     assert sorted(corpus["doc_id"]) == ["a", "c", "d", "e", "f"]
     assert corpus.set_index("doc_id").loc["a", "n_words"] == 13
@@ -48,22 +51,22 @@ def test_prepare_corpus_aliases_caps_and_names_missing_languages(raw):
             "label_aliases": {"es": "fr"},
             "max_docs_per_language": 2,
             "min_words": 0,
-            "seed": 1,
         },
+        SEED,
     )
     assert corpus.groupby("language").size().to_dict() == {"en": 2, "fr": 2}
     with pytest.raises(
         ValueError, match=r"None of the languages \['de'\].*\['en', 'es', 'fr'\]"
     ):
-        nodes.prepare_corpus(raw, {"languages": ["de"]})
+        nodes.prepare_corpus(raw, {"languages": ["de"]}, SEED)
 
 
 def test_sample_takes_usable_documents_per_language(raw):
-    corpus = nodes.prepare_corpus(raw, {"min_words": 0})
-    sample = nodes.select_sample(corpus, {"per_language": 1, "seed": 3})
+    corpus = nodes.prepare_corpus(raw, {"min_words": 0}, SEED)
+    sample = nodes.select_sample(corpus, {"per_language": 1}, seed=3)
     assert sorted(sample["language"]) == ["en", "es", "fr"]
     assert sample["text"].map(lambda t: isinstance(t, str) and t.strip() != "").all()
-    again = nodes.select_sample(corpus, {"per_language": 1, "seed": 3})
+    again = nodes.select_sample(corpus, {"per_language": 1}, seed=3)
     assert list(sample["doc_id"]) == list(again["doc_id"])
 
 
@@ -162,7 +165,7 @@ def test_plots_and_report(corpus):
     predictions, metrics, _ = nodes.evaluate_language_detection(
         corpus, local, azure, EVALUATION
     )
-    confusion = nodes.plot_confusion_matrices(predictions)
+    confusion = plots.plot_confusion_matrices(predictions)
     assert (
         isinstance(confusion, Figure) and len(confusion.axes) == 4
     )  # 2 panels + 2 bars
@@ -170,7 +173,7 @@ def test_plots_and_report(corpus):
     assert panel.get_title().startswith("local: accuracy 50.0%")
     assert [t.get_text() for t in panel.get_xticklabels()] == ["en", "fr", "other"]
     assert panel.get_xlabel() and panel.get_ylabel()
-    latency = nodes.plot_latency(predictions)
+    latency = plots.plot_latency(predictions)
     assert latency.axes[0].get_xscale() == "log" and latency.axes[0].get_legend()
     insights = pd.DataFrame(
         {
@@ -183,7 +186,7 @@ def test_plots_and_report(corpus):
     empty = pd.DataFrame(columns=nodes.INSIGHT_COLUMNS)
     table = nodes.build_key_phrases_table(corpus, insights, empty)
     assert table.loc[0, "language"] == "fr" and table.loc[0, "text"] == LONG_FR
-    report = nodes.write_report(metrics, predictions, table, corpus, EVALUATION)
+    text = report.write_report(metrics, predictions, table, corpus, EVALUATION)
     for fragment in ["## Results", "| local ", "| azure ", "50.0%", "dignité; droits"]:
-        assert fragment in report
-    assert "nan" not in report
+        assert fragment in text
+    assert "nan" not in text

@@ -34,11 +34,11 @@ NOISE = -1
 
 # --------------------------------------------------------------------------- input
 def to_transactions(
-    raw: pd.DataFrame, source: dict[str, Any]
+    raw: pd.DataFrame, data: dict[str, Any]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Map a raw transaction log onto the canonical table and report bad rows.
 
-    ``source["columns"]`` maps canonical names (``customer_id``, ``timestamp``,
+    ``data["columns"]`` maps canonical names (``customer_id``, ``timestamp``,
     ``amount``, optional ``order_id`` and the optional behavioural columns) to raw
     column names. Rules (each counted in the returned quality table, nothing is
     dropped silently):
@@ -51,7 +51,7 @@ def to_transactions(
     - when ``columns`` maps a ``status`` column, rows whose status is in
       ``excluded_statuses`` are removed (cancelled orders are not purchases).
     """
-    mapping: dict[str, str] = source["columns"]
+    mapping: dict[str, str] = data["columns"]
     for name in ("customer_id", "timestamp", "amount"):
         raw_name = mapping.get(name)
         if raw_name is None or raw_name not in raw.columns:
@@ -63,7 +63,7 @@ def to_transactions(
     customer = raw[mapping["customer_id"]].astype("string").str.strip()
     timestamp = pd.to_datetime(
         raw[mapping["timestamp"]].astype("string"),
-        format=source.get("timestamp_format"),
+        format=data.get("timestamp_format"),
         errors="coerce",
     )
     amount = pd.to_numeric(raw[mapping["amount"]], errors="coerce")
@@ -98,7 +98,7 @@ def to_transactions(
             f"got columns {list(raw.columns)}."
         )
     excluded_status = (
-        raw[status_column].isin(source.get("excluded_statuses", []))
+        raw[status_column].isin(data.get("excluded_statuses", []))
         if status_column is not None
         else pd.Series(False, index=raw.index)
     )
@@ -115,7 +115,7 @@ def to_transactions(
         rows.insert(
             4,
             (
-                f"excluded status {source.get('excluded_statuses', [])}",
+                f"excluded status {data.get('excluded_statuses', [])}",
                 status_column,
                 excluded_status,
                 "removed",
@@ -287,7 +287,7 @@ def _elbow(k: np.ndarray, inertia: np.ndarray) -> int:
 
 
 def select_k(
-    scaled: pd.DataFrame, model_params: dict[str, Any]
+    scaled: pd.DataFrame, model_params: dict[str, Any], seed: int
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """KMeans for each k: inertia (elbow), silhouette and Davies-Bouldin.
 
@@ -298,7 +298,6 @@ def select_k(
     computed on a sample of ``metric_sample_size``, so the search costs the same
     on a large customer base.
     """
-    seed = model_params["seed"]
     sample = _sample(scaled, model_params["metric_sample_size"], seed).to_numpy()
     x = _sample(scaled, model_params["kmeans_sample_size"], seed).to_numpy()
     rows = []
@@ -349,7 +348,10 @@ def _extend(
 
 
 def fit_models(
-    scaled: pd.DataFrame, k_choice: dict[str, Any], model_params: dict[str, Any]
+    scaled: pd.DataFrame,
+    k_choice: dict[str, Any],
+    model_params: dict[str, Any],
+    seed: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """KMeans (chosen k), HDBSCAN and Ward agglomerative; labels, comparison,
     choice.
@@ -362,7 +364,7 @@ def fit_models(
     at most ``max_noise_share`` unassigned. The chosen model is the readable one
     with the best silhouette (KMeans if none is readable).
     """
-    seed, k = model_params["seed"], k_choice["k"]
+    k = k_choice["k"]
     x = scaled.to_numpy()
     fit_sample = _sample(scaled, model_params["fit_sample_size"], seed)
     labels = {
@@ -531,6 +533,7 @@ def stability_curve(
     features_params: dict[str, Any],
     model_params: dict[str, Any],
     stability: dict[str, Any],
+    seed: int,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """ARI between a frozen segmentation and a re-fitted one, by elapsed time.
 
@@ -542,7 +545,7 @@ def stability_curve(
     most ``kmeans_sample_size`` customers. The recommended re-fit period is the
     last elapsed time before the ARI first falls under ``ari_threshold``.
     """
-    seed, k = model_params["seed"], k_choice["k"]
+    k = k_choice["k"]
     start = transactions["timestamp"].min().normalize()
     end = transactions["timestamp"].max().normalize() + pd.Timedelta(days=1)
     cut0 = start + pd.Timedelta(days=stability["initial_days"])

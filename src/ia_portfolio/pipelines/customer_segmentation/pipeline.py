@@ -13,7 +13,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 nodes.to_transactions,
-                inputs=["raw_transactions", "params:source"],
+                inputs=["raw_transactions", "params:data"],
                 outputs=["transactions", "input_quality"],
                 name="to_transactions",
             ),
@@ -31,13 +31,13 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 nodes.select_k,
-                inputs=["scaled_features", "params:model"],
+                inputs=["scaled_features", "params:model", "params:seed"],
                 outputs=["k_selection", "k_choice"],
                 name="select_k",
             ),
             Node(
                 nodes.fit_models,
-                inputs=["scaled_features", "k_choice", "params:model"],
+                inputs=["scaled_features", "k_choice", "params:model", "params:seed"],
                 outputs=["segment_assignments", "model_comparison", "model_choice"],
                 name="fit_models",
             ),
@@ -60,6 +60,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "params:features",
                     "params:model",
                     "params:stability",
+                    "params:seed",
                 ],
                 outputs=["stability_curve", "stability_summary"],
                 name="stability_curve",
@@ -89,8 +90,9 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "segment_assignments",
                     "segment_profiles",
                     "params:views",
+                    "params:seed",
                 ],
-                outputs=["pca_view", "tsne_view"],
+                outputs=["pca_view_plot", "tsne_view_plot"],
                 name="plot_views",
             ),
             Node(
@@ -110,7 +112,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "segment_profiles",
                     "stability_curve",
                     "stability_summary",
-                    "params:source",
+                    "params:data",
                 ],
                 outputs=["metrics", "mlflow_metrics"],
                 name="build_metrics",

@@ -101,10 +101,11 @@ def plot_views(
     assignments: pd.DataFrame,
     profiles: pd.DataFrame,
     views: dict[str, Any],
+    seed: int,
 ) -> tuple[Figure, Figure]:
     """PCA (all customers) and t-SNE (a sample) projections coloured by segment."""
     names = _names(assignments, profiles).loc[scaled.index]
-    pca = PCA(n_components=2, random_state=views["seed"])
+    pca = PCA(n_components=2, random_state=seed)
     xy = pca.fit_transform(scaled.to_numpy())
     explained = pca.explained_variance_ratio_
     pca_figure, axes = new_figure(
@@ -114,12 +115,12 @@ def plot_views(
     )
     _scatter(axes, xy, names)
     sample = scaled.sample(
-        n=min(views["tsne_sample_size"], len(scaled)), random_state=views["seed"]
+        n=min(views["tsne_sample_size"], len(scaled)), random_state=seed
     )
     embedded = TSNE(
         n_components=2,
         perplexity=min(views["perplexity"], max(2, len(sample) - 1) / 3),
-        random_state=views["seed"],
+        random_state=seed,
         init="pca",
     ).fit_transform(sample.to_numpy())
     tsne_figure, axes = new_figure(

@@ -5,8 +5,46 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
+
+from ia_portfolio.tracking import mlflow_metrics
+
+REPORT_TEMPLATE = """# Customer segmentation
+
+Data: {source}. {transactions:,} transactions kept, {customers:,} customers.
+
+## Input quality
+
+{quality}
+
+## Choice of k (KMeans)
+
+Elbow at k = {elbow_k}, best silhouette at k = {best_silhouette_k}, best Davies-Bouldin at k = {best_davies_bouldin_k}. Rule: {rule} -> **k = {k}**. See `k_selection.png`.
+
+{k_selection}
+
+## Models compared
+
+{comparison}
+
+Chosen: **{model}** ({n_segments} segments, silhouette {silhouette:.3f}, Davies-Bouldin {davies_bouldin:.3f}): the readable model (segment count a team can address, no tiny segment, no unassigned customers) with the best silhouette.
+
+## Segments
+
+Names and actions are derived from each segment's mean z-scores (value = spend and frequency, activity = recency); each action is completed by the segment's most distinctive other feature. See `profiles.png` and `snake.png`.
+
+{segments}
+
+Median customer of each segment:
+
+{medians}
+
+## Maintenance contract
+
+Model frozen after {initial_days} days, compared every {step_days} days with a model re-fitted on the longer log (ARI on the initial customers, threshold {ari_threshold}); {note}. Recommendation: {refit}. See `stability.png`.
+
+{curve}
+"""
 
 
 def build_metrics(
@@ -18,13 +56,13 @@ def build_metrics(
     profiles: pd.DataFrame,
     curve: pd.DataFrame,
     stability: dict[str, Any],
-    source: dict[str, Any],
-) -> tuple[dict[str, Any], dict[str, dict[str, float]]]:
+    data: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """``metrics.json`` (chosen model's quality, segments, stability curve as
-    data), and its scalar figures for MLflow."""
+    data), and for MLflow its scalar figures and the ARI by elapsed days."""
     chosen = comparison.set_index("model").loc[model_choice["model"]]
     metrics = {
-        "source": source.get("description", ""),
+        "source": data.get("description", ""),
         "transactions": len(transactions),
         "customers": int(transactions["customer_id"].nunique()),
         "input_quality": quality.to_dict(orient="records"),
@@ -39,25 +77,36 @@ def build_metrics(
         ].to_dict(orient="records"),
         "stability": {**stability, "curve": curve.to_dict(orient="records")},
     }
-    flat = {
-        "silhouette": metrics["silhouette"],
-        "davies_bouldin": metrics["davies_bouldin"],
-        "n_segments": metrics["n_segments"],
-        "customers": metrics["customers"],
-        "recommended_refit_days": stability["recommended_refit_days"],
-    }
-    mlflow_metrics = {
-        k: {"value": float(v), "step": 0} for k, v in flat.items() if np.isfinite(v)
-    }
-    mlflow_metrics["stability_ari"] = [
+    figures = mlflow_metrics(
+        {
+            "silhouette": metrics["silhouette"],
+            "davies_bouldin": metrics["davies_bouldin"],
+            "n_segments": metrics["n_segments"],
+            "customers": metrics["customers"],
+            "recommended_refit_days": stability["recommended_refit_days"],
+        }
+    )
+    ari_history = [
         {"value": float(row.ari), "step": int(row.elapsed_days)}
         for row in curve.itertuples()
     ]
-    return metrics, mlflow_metrics
+    return metrics, {**figures, "stability_ari": ari_history}
 
 
 def _table(frame: pd.DataFrame, floatfmt: str = ".3g") -> str:
     return frame.to_markdown(index=False, floatfmt=floatfmt)
+
+
+def _refit(stability: dict[str, Any]) -> str:
+    """The recommended re-fit period, or every step when the segments drift
+    within the first one."""
+    period = stability["recommended_refit_days"]
+    if period > 0:
+        return f"re-fit the segmentation every **{period} days**"
+    return (
+        f"re-fit at every step (**{stability['step_days']} days**): "
+        "the segments drift fast"
+    )
 
 
 def write_report(
@@ -69,70 +118,34 @@ def write_report(
     curve: pd.DataFrame,
 ) -> str:
     """The segmentation report: data, choice of model, segments, maintenance."""
-    stab = metrics["stability"]
-    k = metrics["k_selection"]
-    period = stab["recommended_refit_days"]
-    refit = (
-        f"re-fit the segmentation every **{period} days**"
-        if period > 0
-        else f"re-fit at every step (**{stab['step_days']} days**): "
-        "the segments drift fast"
+    stability, k_choice = metrics["stability"], metrics["k_selection"]
+    median_columns = [c for c in profiles.columns if c.startswith("median_")]
+    medians = profiles[["name", "customers", "share", *median_columns]].rename(
+        columns={c: c.removeprefix("median_") for c in median_columns}
     )
-    median_cols = [c for c in profiles.columns if c.startswith("median_")]
-    segment_table = profiles[["name", "customers", "share", *median_cols]].rename(
-        columns={c: c.removeprefix("median_") for c in median_cols}
+    segments = profiles[["name", "action", "distinctive_feature", "customers", "share"]]
+    return REPORT_TEMPLATE.format(
+        source=metrics["source"],
+        transactions=metrics["transactions"],
+        customers=metrics["customers"],
+        quality=_table(quality),
+        elbow_k=k_choice["elbow_k"],
+        best_silhouette_k=k_choice["best_silhouette_k"],
+        best_davies_bouldin_k=k_choice["best_davies_bouldin_k"],
+        rule=k_choice["rule"],
+        k=k_choice["k"],
+        k_selection=_table(k_selection),
+        comparison=_table(comparison),
+        model=metrics["model"],
+        n_segments=metrics["n_segments"],
+        silhouette=metrics["silhouette"],
+        davies_bouldin=metrics["davies_bouldin"],
+        segments=_table(segments),
+        medians=_table(medians),
+        initial_days=stability["initial_days"],
+        step_days=stability["step_days"],
+        ari_threshold=stability["ari_threshold"],
+        note=stability["note"],
+        refit=_refit(stability),
+        curve=_table(curve),
     )
-    lines = [
-        "# Customer segmentation",
-        "",
-        f"Data: {metrics['source']}. {metrics['transactions']:,} transactions kept, "
-        f"{metrics['customers']:,} customers.",
-        "",
-        "## Input quality",
-        "",
-        _table(quality),
-        "",
-        "## Choice of k (KMeans)",
-        "",
-        f"Elbow at k = {k['elbow_k']}, best silhouette at k = {k['best_silhouette_k']}, "
-        f"best Davies-Bouldin at k = {k['best_davies_bouldin_k']}. Rule: {k['rule']}"
-        f" -> **k = {k['k']}**. See `k_selection.png`.",
-        "",
-        _table(k_selection),
-        "",
-        "## Models compared",
-        "",
-        _table(comparison),
-        "",
-        f"Chosen: **{metrics['model']}** ({metrics['n_segments']} segments, "
-        f"silhouette {metrics['silhouette']:.3f}, Davies-Bouldin "
-        f"{metrics['davies_bouldin']:.3f}): the readable model (segment count a team "
-        "can address, no tiny segment, no unassigned customers) with the best "
-        "silhouette.",
-        "",
-        "## Segments",
-        "",
-        "Names and actions are derived from each segment's mean z-scores "
-        "(value = spend and frequency, activity = recency); each action is "
-        "completed by the segment's most distinctive other feature. See "
-        "`profiles.png` and `snake_plot.png`.",
-        "",
-        _table(
-            profiles[["name", "action", "distinctive_feature", "customers", "share"]]
-        ),
-        "",
-        "Median customer of each segment:",
-        "",
-        _table(segment_table),
-        "",
-        "## Maintenance contract",
-        "",
-        f"Model frozen after {stab['initial_days']} days, compared every "
-        f"{stab['step_days']} days with a model re-fitted on the longer log "
-        f"(ARI on the initial customers, threshold {stab['ari_threshold']}); "
-        f"{stab['note']}. Recommendation: {refit}. See `stability.png`.",
-        "",
-        _table(curve),
-        "",
-    ]
-    return "\n".join(lines)

@@ -3,19 +3,21 @@ describe, project and compare the cleaned products."""
 
 from kedro.pipeline import Node, Pipeline
 
-from ia_portfolio.pipelines.public_health import nodes, plots
+from ia_portfolio.pipelines.public_health import analysis, cleaning, plots, report
+
+GROUP_COLUMN = "params:data.groups.column"
 
 # (function, rule parameters, step name): each step reads the previous output.
 CLEANING_STEPS = (
-    (nodes.select_columns, ["params:columns"], "selected"),
-    (nodes.filter_country, ["params:country"], "country_products"),
-    (nodes.normalise_groups, ["params:groups"], "grouped"),
-    (nodes.set_impossible_values_missing, ["params:bounds"], "bounded"),
-    (nodes.resolve_part_whole_conflicts, ["params:parts"], "consistent"),
-    (nodes.drop_macro_sum_violations, ["params:macro_sum"], "summed"),
-    (nodes.drop_unusable_rows, ["params:usable", "params:groups.column"], "usable"),
-    (nodes.drop_duplicate_products, ["params:duplicates"], "deduplicated"),
-    (nodes.drop_sparse_columns, ["params:sparse_columns"], "dense"),
+    (cleaning.select_columns, ["params:data.columns"], "selected"),
+    (cleaning.filter_country, ["params:data.country"], "country_products"),
+    (cleaning.normalise_groups, ["params:data.groups"], "grouped"),
+    (cleaning.set_impossible_values_missing, ["params:bounds"], "bounded"),
+    (cleaning.resolve_part_whole_conflicts, ["params:parts"], "consistent"),
+    (cleaning.drop_macro_sum_violations, ["params:macro_sum"], "summed"),
+    (cleaning.drop_unusable_rows, ["params:usable", GROUP_COLUMN], "usable"),
+    (cleaning.drop_duplicate_products, ["params:duplicates"], "deduplicated"),
+    (cleaning.drop_sparse_columns, ["params:sparse_columns"], "dense"),
 )
 
 
@@ -33,11 +35,11 @@ def _cleaning_nodes() -> list[Node]:
         previous = output
     steps.append(
         Node(
-            nodes.impute_missing_values,
+            cleaning.impute_missing_values,
             inputs=[
                 previous,
                 "params:imputation",
-                "params:groups.column",
+                GROUP_COLUMN,
                 "params:bounds",
                 "params:seed",
             ],
@@ -52,11 +54,11 @@ def _cleaning_nodes() -> list[Node]:
     )
     steps.append(
         Node(
-            nodes.check_imputation,
+            cleaning.check_imputation,
             inputs=[
                 previous,
                 "params:imputation",
-                "params:groups.column",
+                GROUP_COLUMN,
                 "params:bounds",
                 "params:seed",
             ],
@@ -67,7 +69,7 @@ def _cleaning_nodes() -> list[Node]:
     reports = [f"report_{f.__name__}" for f, _, _ in CLEANING_STEPS]
     steps.append(
         Node(
-            nodes.build_cleaning_report,
+            cleaning.build_cleaning_report,
             inputs=[*reports, "report_impute_missing_values"],
             outputs="cleaning_report",
             name="build_cleaning_report",
@@ -79,7 +81,7 @@ def _cleaning_nodes() -> list[Node]:
 def _plot(function, inputs: dict[str, str], output: str) -> Node:
     return Node(
         function,
-        inputs={**inputs, "data_label": "params:analysis.data_label"},
+        inputs={**inputs, "data_label": "params:data.description"},
         outputs=output,
         name=function.__name__,
     )
@@ -87,29 +89,29 @@ def _plot(function, inputs: dict[str, str], output: str) -> Node:
 
 def _analysis_nodes() -> list[Node]:
     variables = "params:analysis.variables"
-    group = "params:groups.column"
-    canonical = "params:groups.canonical"
+    group = GROUP_COLUMN
+    canonical = "params:data.groups.canonical"
     return [
         Node(
-            nodes.describe_columns,
+            analysis.describe_columns,
             inputs="cleaned_products",
             outputs="column_statistics",
             name="describe_columns",
         ),
         Node(
-            nodes.summarise_outliers,
+            analysis.summarise_outliers,
             inputs=["cleaned_products", "params:analysis.outlier_rules", group],
             outputs="outlier_summary",
             name="summarise_outliers",
         ),
         Node(
-            nodes.compute_pca,
+            analysis.compute_pca,
             inputs=["cleaned_products", "params:analysis", group, "params:seed"],
             outputs=["pca_variance", "pca_loadings", "pca_projection"],
             name="compute_pca",
         ),
         Node(
-            nodes.anova_by_group,
+            analysis.anova_by_group,
             inputs=["cleaned_products", "imputed_cells", "params:analysis", group],
             outputs=["anova_table", "group_profiles"],
             name="anova_by_group",
@@ -133,7 +135,7 @@ def _analysis_nodes() -> list[Node]:
             {
                 "cleaned": "cleaned_products",
                 "group_column": group,
-                "grade_column": "params:analysis.grade_column",
+                "grade_column": "params:data.grade_column",
                 "canonical": canonical,
             },
             "group_counts_plot",
@@ -170,7 +172,7 @@ def _analysis_nodes() -> list[Node]:
                 "pca_variance": "pca_variance",
                 "variables": variables,
             },
-            "pca_correlation_circle",
+            "pca_correlation_circle_plot",
         ),
         _plot(
             plots.plot_pca_projection,
@@ -197,16 +199,16 @@ def _analysis_nodes() -> list[Node]:
                 "sample_size": "params:analysis.interactive_sample_size",
                 "seed": "params:seed",
             },
-            "nutrient_explorer",
+            "nutrient_explorer_interactive",
         ),
         Node(
-            nodes.build_metrics,
+            report.build_metrics,
             inputs=["cleaning_report", "pca_variance", "anova_table"],
-            outputs="mlflow_metrics",
+            outputs=["metrics", "mlflow_metrics"],
             name="build_metrics",
         ),
         Node(
-            nodes.write_synthesis,
+            report.write_report,
             inputs={
                 "cleaning_report": "cleaning_report",
                 "imputation_report": "imputation_report",
@@ -217,17 +219,17 @@ def _analysis_nodes() -> list[Node]:
                 "pca_projection": "pca_projection",
                 "anova_table": "anova_table",
                 "group_means": "group_profiles",
-                "group_column": group,
+                "data": "params:data",
                 "analysis": "params:analysis",
             },
-            outputs="synthesis",
-            name="write_synthesis",
+            outputs="report",
+            name="write_report",
         ),
     ]
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Raw Open Food Facts products -> cleaned table, cleaning report, plots,
-    PCA and ANOVA tables, and a markdown synthesis."""
+    PCA and ANOVA tables, metrics and a markdown report."""
     template = Pipeline([*_cleaning_nodes(), *_analysis_nodes()])
     return Pipeline(template, namespace="public_health")

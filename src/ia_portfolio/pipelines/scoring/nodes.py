@@ -1,4 +1,7 @@
-"""Nodes of the ``scoring`` pipeline."""
+"""Nodes of the ``scoring`` pipeline: prepare and split the applications, tune,
+cross-validate and compare the candidates, refit and test the chosen model,
+explain it and release it (figures in ``plots.py``, metrics and model card in
+``report.py``)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ import optuna
 import pandas as pd
 from matplotlib.figure import Figure
 from mlflow.models import infer_signature
-from sklearn.metrics import PrecisionRecallDisplay, RocCurveDisplay
 from sklearn.model_selection import (
     StratifiedKFold,
     cross_val_predict,
@@ -18,12 +20,8 @@ from sklearn.model_selection import (
     train_test_split,
 )
 
-from ia_portfolio.pipelines.scoring.costs import (
-    best_threshold,
-    cost_by_threshold,
-    decision_metrics,
-    trivial_policy_costs,
-)
+from ia_portfolio.pipelines.scoring import plots
+from ia_portfolio.pipelines.scoring.costs import best_threshold, decision_metrics
 from ia_portfolio.pipelines.scoring.model import (
     CreditScoringModel,
     build_pipeline,
@@ -39,7 +37,6 @@ from ia_portfolio.pipelines.scoring.serving_model import (
     predictions_frame,
 )
 from ia_portfolio.promotion import ModelRelease, quality_gate
-from ia_portfolio.reporting import new_figure
 from ia_portfolio.tuning import suggest_params
 
 logger = logging.getLogger(__name__)
@@ -264,139 +261,11 @@ def evaluate_on_test(
     return metrics, predictions
 
 
-def build_metrics(
-    chosen: str,
-    test_metrics: dict[str, float],
-    comparison: pd.DataFrame,
-    y_test: pd.Series,
-    cost: dict[str, float],
-) -> tuple[dict[str, Any], dict[str, dict[str, float]]]:
-    """``metrics.json`` content, and the same figures flattened for MLflow."""
-    metric_names = list(test_metrics)
-    candidates = {
-        row["candidate"]: {name: float(row[name]) for name in metric_names}
-        for row in comparison.to_dict(orient="records")
-    }
-    report = {
-        "chosen_model": chosen,
-        "test": test_metrics,
-        "candidates": candidates,
-        "trivial_policies": trivial_policy_costs(
-            y_test, cost["false_negative"], cost["false_positive"]
-        ),
-    }
-    flat = {f"test_{k}": v for k, v in test_metrics.items()}
-    for name, values in candidates.items():
-        flat.update({f"cv_{name}_{k}": v for k, v in values.items()})
-    flat.update({f"test_{k}_cost": v for k, v in report["trivial_policies"].items()})
-    mlflow_metrics = {
-        k: {"value": v, "step": 0} for k, v in flat.items() if np.isfinite(v)
-    }
-    return report, mlflow_metrics
-
-
-def plot_roc_pr_curves(
-    test_predictions: pd.DataFrame, chosen: str, **cv_results: dict[str, Any]
-) -> Figure:
-    """ROC and precision-recall curves: every candidate on validation folds, and the
-    chosen model on the held-out test split."""
-    figure = Figure(figsize=(13, 5.5), layout="constrained")
-    roc_axes, pr_axes = figure.subplots(1, 2)
-    for name, result in cv_results.items():
-        label = f"{name} (cross-validated)"
-        RocCurveDisplay.from_predictions(
-            result["labels"], result["oof_proba"], name=label, ax=roc_axes
-        )
-        PrecisionRecallDisplay.from_predictions(
-            result["labels"], result["oof_proba"], name=label, ax=pr_axes
-        )
-    test_label = f"{chosen} (held-out test)"
-    test_style = {"linestyle": "--", "color": "black"}
-    y_test, proba = test_predictions["default"], test_predictions["probability"]
-    RocCurveDisplay.from_predictions(
-        y_test, proba, name=test_label, ax=roc_axes, curve_kwargs=test_style
-    )
-    PrecisionRecallDisplay.from_predictions(
-        y_test, proba, name=test_label, ax=pr_axes, curve_kwargs=test_style
-    )
-    roc_axes.plot([0, 1], [0, 1], color="grey", linewidth=0.8, label="chance")
-    pr_axes.axhline(y_test.mean(), color="grey", linewidth=0.8, label="default rate")
-    roc_axes.set(
-        title="ROC curve: ranking of defaulters",
-        xlabel="False positive rate (good applicants refused)",
-        ylabel="True positive rate (defaulters caught)",
-    )
-    pr_axes.set(
-        title="Precision-recall curve of the default class",
-        xlabel="Recall (share of defaulters caught)",
-        ylabel="Precision (share of refusals that are defaulters)",
-    )
-    for axes in (roc_axes, pr_axes):
-        axes.legend(loc="best", fontsize="small")
-        axes.grid(alpha=0.3)
-    return figure
-
-
-def plot_cost_vs_threshold(
-    test_predictions: pd.DataFrame,
-    chosen: str,
-    model: CreditScoringModel,
-    cost: dict[str, float],
-    **cv_results: dict[str, Any],
-) -> Figure:
-    """Business cost per applicant against the decision threshold, on validation
-    folds and on the test split, with the two trivial policies for reference."""
-    figure, axes = new_figure(
-        f"Business cost of the {chosen} decision rule "
-        f"(missed default = {cost['false_negative']:g}, refused good = "
-        f"{cost['false_positive']:g})",
-        "Decision threshold (refuse when probability of default ≥ threshold)",
-        "Cost per applicant (units of one refused good applicant)",
-    )
-    curves = {
-        "validation folds": (
-            cv_results[chosen]["labels"],
-            cv_results[chosen]["oof_proba"],
-        ),
-        "held-out test": (test_predictions["default"], test_predictions["probability"]),
-    }
-    for label, (y_true, proba) in curves.items():
-        thresholds, costs = cost_by_threshold(
-            y_true, proba, cost["false_negative"], cost["false_positive"]
-        )
-        axes.plot(thresholds, costs / len(y_true), label=label)
-    trivial = trivial_policy_costs(
-        test_predictions["default"], cost["false_negative"], cost["false_positive"]
-    )
-    n_test = len(test_predictions)
-    axes.axhline(
-        trivial["grant_all"] / n_test,
-        color="tab:red",
-        linestyle=":",
-        label="grant everyone (test)",
-    )
-    axes.axhline(
-        trivial["refuse_all"] / n_test,
-        color="tab:purple",
-        linestyle=":",
-        label="refuse everyone (test)",
-    )
-    threshold = model.threshold
-    axes.axvline(
-        threshold,
-        color="black",
-        linestyle="--",
-        label=f"chosen threshold {threshold:.3f}",
-    )
-    axes.set_xlim(0, min(1.0, max(0.5, 3 * threshold)))
-    axes.legend(loc="best")
-    return figure
-
-
 def global_importance(
     model: CreditScoringModel, x_test: pd.DataFrame, sample_size: int, seed: int
 ) -> tuple[pd.DataFrame, Figure]:
-    """Mean absolute SHAP contribution of each raw field on a test sample."""
+    """Mean absolute SHAP contribution of each raw field on a test sample, as a
+    table and a bar chart."""
     sample = x_test.sample(min(sample_size, len(x_test)), random_state=seed)
     contributions = model.contributions(sample)
     importance = (
@@ -407,21 +276,7 @@ def global_importance(
         .rename_axis("field")
         .reset_index()
     )
-    top = importance.head(15).iloc[::-1]
-    figure, axes = new_figure(
-        f"Which fields drive the {model.name} score (SHAP, {len(sample)} test applicants)",
-        "Mean |contribution| to the default score (log-odds)",
-        "Applicant field",
-        size=(9, 6),
-    )
-    axes.barh(
-        top["field"],
-        top["mean_abs_contribution"],
-        color="tab:blue",
-        label="mean |SHAP value|",
-    )
-    axes.legend(loc="lower right")
-    return importance, figure
+    return importance, plots.plot_global_importance(importance, model.name, len(sample))
 
 
 def explain_applicants(
@@ -436,120 +291,18 @@ def explain_applicants(
     order = np.argsort(-test_predictions["probability"].to_numpy(), kind="stable")
     positions = order[np.linspace(0, len(order) - 1, n_applicants).astype(int)]
     picks = test_predictions.iloc[positions]
-    applicants = x_test.iloc[positions]
-    reasons = model.reasons(applicants, top_k=top_k)
-    rows = []
-    figure = Figure(figsize=(9, 2.6 * n_applicants), layout="constrained")
-    for axes, (_, pick), applicant_reasons in zip(
-        figure.subplots(n_applicants, 1, squeeze=False)[:, 0],
-        picks.iterrows(),
-        reasons,
-        strict=True,
-    ):
-        for reason in applicant_reasons:
-            rows.append(
-                {
-                    "applicant": pick["applicant"],
-                    "probability": pick["probability"],
-                    "decision": pick["decision"],
-                    **reason,
-                }
-            )
-        labels = [f"{r['field']} = {_short(r['value'])}" for r in applicant_reasons]
-        values = [r["contribution"] for r in applicant_reasons]
-        colors = ["tab:red" if v > 0 else "tab:green" for v in values]
-        axes.barh(labels[::-1], values[::-1], color=colors[::-1])
-        axes.axvline(0, color="black", linewidth=0.8)
-        axes.set_title(
-            f"Applicant {pick['applicant']}: {pick['probability']:.1%} risk of "
-            f"default -> {pick['decision']}",
-            loc="left",
-        )
-        axes.set_xlabel("Contribution to the default score (log-odds)")
-    figure.suptitle(
-        "Why these decisions? Top reasons per applicant "
-        "(red raises the risk of default, green lowers it)"
-    )
-    return pd.DataFrame(rows), figure
-
-
-def _short(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
-
-
-def write_model_card(
-    metrics: dict[str, Any],
-    comparison: pd.DataFrame,
-    importance: pd.DataFrame,
-    data: dict[str, Any],
-    cost: dict[str, float],
-    y_train: pd.Series,
-    y_test: pd.Series,
-) -> str:
-    """A markdown model card: purpose, data, method, figures, limits."""
-    n_train, n_test = len(y_train), len(y_test)
-    test = metrics["test"]
-    trivial = metrics["trivial_policies"]
-    better_trivial = min(trivial.values())
-    saving = 1 - test["business_cost"] / better_trivial if better_trivial else 0.0
-    columns = [
-        "candidate",
-        "roc_auc",
-        "pr_auc",
-        "fbeta2",
-        "business_cost",
-        "business_cost_per_applicant",
-        "threshold",
+    reasons = model.reasons(x_test.iloc[positions], top_k=top_k)
+    rows = [
+        {
+            "applicant": pick["applicant"],
+            "probability": pick["probability"],
+            "decision": pick["decision"],
+            **reason,
+        }
+        for (_, pick), applicant_reasons in zip(picks.iterrows(), reasons, strict=True)
+        for reason in applicant_reasons
     ]
-    return f"""# Model card: credit default scoring
-
-## Purpose
-Estimate the probability that an applicant defaults, refuse when it reaches a
-threshold that minimises the lender's cost (a granted defaulter costs
-{cost["false_negative"]:g}, a refused good applicant {cost["false_positive"]:g}),
-and explain each decision field by field.
-
-## Data
-Target column `{data["target"]}`, positive (default) label `{data["positive_label"]}`.
-{n_train} applicants for training and validation, {n_test} held out for one final test.
-Derived features: {", ".join(r["name"] for r in data.get("ratios", [])) or "none"}.
-
-## Method
-Candidates from a constant (dummy) baseline to logistic regression and LightGBM,
-each tuned with Optuna on stratified cross-validated ROC AUC, with preprocessing
-fitted inside the training folds and class weights searched for the imbalance.
-Candidates are ranked by cross-validated business cost at the threshold that
-minimises it on out-of-fold predictions (candidate costs are summed over all
-{n_train} training applicants); the winner is refitted on the training split and
-evaluated once on the held-out split with that threshold. Probabilities are
-Platt-calibrated on the out-of-fold scores (class weights inflate raw scores), so
-they match observed default rates; with calibrated probabilities the cost-optimal
-threshold is close to {cost["false_positive"]:g} / ({cost["false_positive"]:g} + {cost["false_negative"]:g}) = {cost["false_positive"] / (cost["false_positive"] + cost["false_negative"]):.3f}.
-
-## Chosen model: `{metrics["chosen_model"]}`
-| held-out test | value |
-| --- | --- |
-| ROC AUC | {test["roc_auc"]:.4f} |
-| PR AUC (default class) | {test["pr_auc"]:.4f} |
-| F2 (default class) | {test["fbeta2"]:.4f} |
-| business cost | {test["business_cost"]:.0f} ({test["business_cost_per_applicant"]:.4f} per applicant) |
-| threshold | {test["threshold"]:.3f} |
-| grant everyone | {trivial["grant_all"]:.0f} |
-| refuse everyone | {trivial["refuse_all"]:.0f} |
-| saving vs the better trivial policy | {saving:.1%} |
-
-## Candidates (cross-validated on the training split)
-{comparison[columns].to_markdown(index=False, floatfmt=".4f")}
-
-## Most influential fields (mean |SHAP| on test applicants)
-{importance.head(10).to_markdown(index=False, floatfmt=".4f")}
-
-## Limits
-- Figures come from one held-out split; expect a few points of variation.
-- The threshold is tuned for the cost ratio above; another ratio needs a rerun.
-- Explanations are SHAP contributions in log-odds of the model, not causes.
-- Past acceptance decisions shape the training data (no rejected applicants).
-"""
+    return pd.DataFrame(rows), plots.plot_applicant_reasons(picks, reasons)
 
 
 def register_model(

@@ -3,7 +3,7 @@ explain, report and register."""
 
 from kedro.pipeline import Node, Pipeline
 
-from ia_portfolio.pipelines.scoring import nodes
+from ia_portfolio.pipelines.scoring import nodes, plots, report
 
 CANDIDATES = ("dummy", "logistic_regression", "lightgbm")
 
@@ -63,7 +63,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 nodes.compare_candidates,
                 inputs=cv_results,
-                outputs=["candidate_comparison", "chosen_candidate"],
+                outputs=["candidate_comparison", "chosen_model"],
                 name="compare_candidates",
             ),
             Node(
@@ -71,7 +71,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs={
                     "x_train": "x_train",
                     "y_train": "y_train",
-                    "chosen": "chosen_candidate",
+                    "chosen": "chosen_model",
                     "data": "params:data",
                     "seed": "params:seed",
                     "explainer_background_size": "params:explainer_background_size",
@@ -87,9 +87,9 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="evaluate_on_test",
             ),
             Node(
-                nodes.build_metrics,
+                report.build_metrics,
                 inputs=[
-                    "chosen_candidate",
+                    "chosen_model",
                     "test_metrics",
                     "candidate_comparison",
                     "y_test",
@@ -99,25 +99,25 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="build_metrics",
             ),
             Node(
-                nodes.plot_roc_pr_curves,
+                plots.plot_roc_pr_curves,
                 inputs={
                     "test_predictions": "test_predictions",
-                    "chosen": "chosen_candidate",
+                    "chosen": "chosen_model",
                     **cv_results,
                 },
-                outputs="roc_pr_curves",
+                outputs="roc_pr_curves_plot",
                 name="plot_roc_pr_curves",
             ),
             Node(
-                nodes.plot_cost_vs_threshold,
+                plots.plot_cost_vs_threshold,
                 inputs={
                     "test_predictions": "test_predictions",
-                    "chosen": "chosen_candidate",
+                    "chosen": "chosen_model",
                     "model": "model",
                     "cost": "params:cost",
                     **cv_results,
                 },
-                outputs="cost_vs_threshold",
+                outputs="cost_vs_threshold_plot",
                 name="plot_cost_vs_threshold",
             ),
             Node(
@@ -144,7 +144,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="explain_applicants",
             ),
             Node(
-                nodes.write_model_card,
+                report.write_report,
                 inputs={
                     "metrics": "metrics",
                     "comparison": "candidate_comparison",
@@ -154,8 +154,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "y_train": "y_train",
                     "y_test": "y_test",
                 },
-                outputs="model_card",
-                name="write_model_card",
+                outputs="report",
+                name="write_report",
             ),
             Node(
                 nodes.register_model,

@@ -1,4 +1,6 @@
-"""Nodes of the ``sentiment`` pipeline."""
+"""Nodes of the ``sentiment`` pipeline: the canonical corpus and its splits, the
+models of each family, their comparison on the test split and the release of the
+chosen one (figures in ``plots.py``, metrics and report in ``report.py``)."""
 
 from __future__ import annotations
 
@@ -15,9 +17,7 @@ from typing import Any
 import mlflow
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from mlflow.models import infer_signature
-from sklearn.metrics import RocCurveDisplay
 from sklearn.model_selection import train_test_split
 
 from ia_portfolio.pipelines.sentiment import classifiers
@@ -33,7 +33,6 @@ from ia_portfolio.pipelines.sentiment.serving_model import (
 )
 from ia_portfolio.pipelines.sentiment.text import dedup_key, tokenize
 from ia_portfolio.promotion import ModelRelease, quality_gate
-from ia_portfolio.reporting import new_figure
 from ia_portfolio.tuning import SearchResult, maximise
 
 logger = logging.getLogger(__name__)
@@ -462,154 +461,6 @@ def models_on_test(comparison: pd.DataFrame) -> dict[str, Any]:
     }
     chosen = comparison.loc[comparison["chosen"], "model"].iloc[0]
     return {"chosen_model": chosen, "models": models}
-
-
-def build_metrics(
-    comparison: pd.DataFrame,
-    train: pd.DataFrame,
-    validation: pd.DataFrame,
-    test: pd.DataFrame,
-    selection: dict[str, Any],
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``metrics.json`` (every model on test, the choice and its rule) and the
-    chosen model's test metrics for the MLflow run."""
-    chosen = comparison[comparison["chosen"]].iloc[0]
-    results = models_on_test(comparison)
-    metrics = {
-        "chosen_model": results["chosen_model"],
-        "selection_rule": (
-            "best validation F1 of the negative class; within "
-            f"{selection['tolerance']} of the best, lowest latency"
-        ),
-        "primary_metric": "f1_negative",
-        "labels": {"0": "negative", "1": "positive"},
-        "split_sizes": {
-            "train": len(train),
-            "validation": len(validation),
-            "test": len(test),
-        },
-        "test_negative_share": float(1 - test[LABEL].mean()),
-        "models": results["models"],
-    }
-    mlflow_metrics = {
-        f"test_{k}": {"value": float(chosen[k]), "step": 0}
-        for k in (
-            "accuracy",
-            "roc_auc",
-            "f1_negative",
-            "latency_ms_per_text",
-            "size_mb",
-        )
-        if np.isfinite(chosen[k])
-    }
-    return metrics, mlflow_metrics
-
-
-def plot_roc_curves(test_predictions: pd.DataFrame, comparison: pd.DataFrame) -> Figure:
-    """ROC curves of every model on the test split."""
-    figure, axes = new_figure("ROC curves on the test split", "", "")
-    for name in comparison["model"]:
-        RocCurveDisplay.from_predictions(
-            test_predictions[LABEL],
-            test_predictions[f"p_positive_{name}"],
-            name=name,
-            ax=axes,
-        )
-    # Set after plotting: RocCurveDisplay writes its own axis labels.
-    axes.set_xlabel("False positive rate (share of negative texts called positive)")
-    axes.set_ylabel("True positive rate (share of positive texts called positive)")
-    axes.legend(loc="lower right")
-    return figure
-
-
-def plot_comparison(comparison: pd.DataFrame) -> Figure:
-    """Test F1 of the negative class, accuracy and ROC AUC per model; latency in
-    the labels."""
-    figure, axes = new_figure(
-        "Models on the test split",
-        "Model (median latency per text)",
-        "Score (0-1)",
-        size=(10, 5),
-    )
-    positions = np.arange(len(comparison))
-    width = 0.27
-    for offset, (metric, label) in enumerate(
-        [
-            ("f1_negative", "F1 negative (primary)"),
-            ("accuracy", "accuracy"),
-            ("roc_auc", "ROC AUC"),
-        ]
-    ):
-        axes.bar(
-            positions + (offset - 1) * width,
-            comparison[metric].fillna(0),
-            width,
-            label=label,
-        )
-    axes.set_xticks(
-        positions,
-        [
-            f"{row.model}{' *' if row.chosen else ''}\n({row.latency_ms_per_text:.1f} ms)"
-            for row in comparison.itertuples()
-        ],
-        fontsize=8,
-    )
-    axes.set_ylim(0, 1)
-    axes.legend(loc="upper right", title="* chosen model")
-    return figure
-
-
-def write_report(
-    metrics: dict[str, Any], comparison: pd.DataFrame, data: dict[str, Any]
-) -> str:
-    """The comparison, the choice and why negative-class F1 is the metric."""
-    shown = comparison[REPORT_COLUMNS + ["threshold"]]
-    chosen = metrics["models"][metrics["chosen_model"]]
-    sizes = metrics["split_sizes"]
-    return f"""# Sentiment models: bad-buzz detection
-
-## What is predicted
-Each text gets `P(positive)`; below the model's threshold it is labelled
-**negative**. Raw labels {data["negative_labels"]} of column `{data["label_column"]}`
-are the negative class, {data["positive_labels"]} the positive class.
-{data["label_description"]}
-
-## Metric
-Bad buzz is what must be caught, so the primary metric is the **F1 score of the
-negative class**: it rewards finding negative texts (recall) without drowning
-the team in false alarms (precision), and unlike accuracy it does not look good
-when a model calls everything positive. ROC AUC (threshold-free ranking),
-accuracy, training time, latency and size are reported beside it.
-
-## Protocol
-Deduplicated texts (no text in two splits), stratified and seeded:
-{sizes["train"]} train, {sizes["validation"]} validation, {sizes["test"]} test
-({metrics["test_negative_share"]:.1%} negative in test). Hyperparameters (Optuna),
-each model's threshold (best negative F1) and the choice of model use the
-validation split only; the test split is read once, below.
-Choice rule: {metrics["selection_rule"]}.
-
-## Comparison (test split)
-{shown.to_markdown(index=False, floatfmt=".3f")}
-
-`training_s`: fit of the retained configuration (for MiniLM, encoding the training
-texts included); the whole search took `tuning_s` (see the CSV). Latency: median
-time to answer one text alone on this machine's CPU. Size: the saved model files
-(for MiniLM, with the 90 MB encoder read from its package).
-
-## Chosen model: `{metrics["chosen_model"]}`
-Test F1 (negative) {chosen["f1_negative"]:.3f}, accuracy {chosen["accuracy"]:.3f},
-ROC AUC {chosen["roc_auc"]:.3f}, threshold {chosen["threshold"]:.2f},
-{chosen["latency_ms_per_text"]:.1f} ms per text, {chosen["size_mb"]:.1f} MB.
-It is registered in MLflow as a pyfunc model (text in, label and probability out).
-
-![ROC curves](roc_curves.png)
-![Comparison](model_comparison.png)
-
-## Limits
-- One split: differences of a point or two between models are within noise.
-- Thresholds are tuned for negative-class F1; another trade-off needs a rerun.
-"""
 
 
 def register_model(

@@ -4,7 +4,7 @@ registered."""
 
 from kedro.pipeline import Node, Pipeline
 
-from ia_portfolio.pipelines.sentiment import nodes
+from ia_portfolio.pipelines.sentiment import nodes, plots, report
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -67,7 +67,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="evaluate_candidates",
             ),
             Node(
-                nodes.build_metrics,
+                report.build_metrics,
                 inputs=[
                     "model_comparison",
                     "train",
@@ -79,19 +79,19 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="build_metrics",
             ),
             Node(
-                nodes.plot_roc_curves,
+                plots.plot_roc_curves,
                 inputs=["test_predictions", "model_comparison"],
-                outputs="roc_curves",
+                outputs="roc_curves_plot",
                 name="plot_roc_curves",
             ),
             Node(
-                nodes.plot_comparison,
+                plots.plot_comparison,
                 inputs="model_comparison",
                 outputs="model_comparison_plot",
                 name="plot_comparison",
             ),
             Node(
-                nodes.write_report,
+                report.write_report,
                 inputs=["metrics", "model_comparison", "params:data"],
                 outputs="report",
                 name="write_report",

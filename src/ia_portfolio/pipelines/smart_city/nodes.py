@@ -387,14 +387,15 @@ def estimate_stages(
     columns: dict[str, str],
     stages: list[str],
     stage_estimate: dict[str, Any],
+    seed: int,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Estimate the development stage of measured trees that have none.
 
     A nearest-centroid rule on log height and log circumference, per genus:
-    transparent, and checked on a held-out share of the trees whose stage is
-    recorded, against always answering the most frequent stage. Adds
-    ``stage_used`` (recorded, else estimated) and ``stage_source`` (recorded,
-    estimated, unknown); the recorded column is left as it is.
+    transparent, and checked on a held-out share (drawn with ``seed``) of the
+    trees whose stage is recorded, against always answering the most frequent
+    stage. Adds ``stage_used`` (recorded, else estimated) and ``stage_source``
+    (recorded, estimated, unknown); the recorded column is left as it is.
     """
     height, girth = columns["height"], columns["girth"]
     stage, genus = columns["stage"], columns["genus"]
@@ -404,7 +405,7 @@ def estimate_stages(
     )
     known = measured & trees[stage].notna()
     known_index = trees.index[known]
-    rng = np.random.default_rng(stage_estimate["seed"])
+    rng = np.random.default_rng(seed)
     test_size = int(round(len(known_index) * stage_estimate["test_size"]))
     test_index = pd.Index(rng.choice(known_index, test_size, replace=False))
     train_index = known_index.difference(test_index)

@@ -22,9 +22,9 @@ MAP_ASPECT = 1.0 / np.cos(np.radians(PARIS_LATITUDE))
 STAGE_COLOURS = ("#a6d96a", "#66bd63", "#1a9850", "#00441b", "#bdbdbd")
 
 
-def data_label(source: dict[str, Any]) -> str:
+def data_label(data: dict[str, Any]) -> str:
     """' (synthetic data)' when the inventory comes from the generator."""
-    return " (synthetic data)" if source.get("synthetic") else ""
+    return " (synthetic data)" if data.get("synthetic") else ""
 
 
 def _sample(frame: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
@@ -70,7 +70,7 @@ def plot_missing_values(
     raw: pd.DataFrame,
     columns: dict[str, str],
     missing_codes: dict[str, list],
-    source: dict[str, Any],
+    data: dict[str, Any],
 ) -> Figure:
     """Heat map of the share of missing values per column and domain
     (street, garden, cemetery...), with the overall share first."""
@@ -82,7 +82,7 @@ def plot_missing_values(
     counts = raw[domain].astype("object").fillna("(missing)").value_counts()
     labels = ["all trees"] + [f"{d}\n({counts[d]:,})" for d in order]
     figure, axes = new_figure(
-        "Missing values by column and domain" + data_label(source),
+        "Missing values by column and domain" + data_label(data),
         "domain (number of trees)",
         "column",
         size=(12, 7),
@@ -155,7 +155,7 @@ def plot_distributions(
     columns: dict[str, str],
     stages: list[str],
     outliers: dict[str, Any],
-    source: dict[str, Any],
+    data: dict[str, Any],
 ) -> Figure:
     """Raw heights and circumferences on log scales (absurd values stand out,
     with the domain's upper bound), then cleaned values per recorded stage."""
@@ -167,7 +167,7 @@ def plot_distributions(
         for column, rules in outliers["rules"].items()
     }
     figure = Figure(figsize=(13, 9), layout="constrained")
-    figure.suptitle("Tree sizes before and after cleaning" + data_label(source))
+    figure.suptitle("Tree sizes before and after cleaning" + data_label(data))
     grid = figure.subplots(2, 2)
     for axes, column, unit, name in (
         (grid[0, 0], height, "m", "height"),
@@ -196,14 +196,14 @@ def plot_height_vs_circumference(
     trees: pd.DataFrame,
     columns: dict[str, str],
     stages: list[str],
-    source: dict[str, Any],
+    data: dict[str, Any],
 ) -> Figure:
     """Density of (circumference, height) over every cleaned tree, with the
     median height per circumference band for each stage."""
     height, girth, stage = columns["height"], columns["girth"], columns["stage"]
     both = trees[[height, girth, stage]].dropna(subset=[height, girth])
     figure, axes = new_figure(
-        "Height grows with trunk circumference" + data_label(source),
+        "Height grows with trunk circumference" + data_label(data),
         "trunk circumference at 1 m (cm)",
         "height (m)",
         size=(10, 7),
@@ -240,17 +240,18 @@ def plot_tree_map(
     columns: dict[str, str],
     areas: dict[str, Any],
     plots: dict[str, Any],
-    source: dict[str, Any],
+    data: dict[str, Any],
+    seed: int,
 ) -> Figure:
     """Map-like views of the coordinates: a sample coloured by arrondissement
     (left) and the density of every tree (right)."""
     lat, lon, area = columns["latitude"], columns["longitude"], columns["area"]
     located = trees.dropna(subset=[lat, lon])
-    sample = _sample(located, plots["sample_size"], plots["seed"])
+    sample = _sample(located, plots["sample_size"], seed)
     order = area_order(located[area], areas["inside_pattern"])
     colours = _area_colours(order)
     figure = Figure(figsize=(17, 8.5), layout="constrained")
-    figure.suptitle(f"Where the trees are: {len(located):,} trees" + data_label(source))
+    figure.suptitle(f"Where the trees are: {len(located):,} trees" + data_label(data))
     left, right = figure.subplots(1, 2)
     for name in order:
         part = sample[sample[area] == name]
@@ -294,13 +295,14 @@ def interactive_tree_map(
     columns: dict[str, str],
     areas: dict[str, Any],
     plots: dict[str, Any],
-    source: dict[str, Any],
+    data: dict[str, Any],
+    seed: int,
 ) -> go.Figure:
     """Interactive map of a sample of trees: one legend entry per arrondissement
     (click to hide), species, sizes and stage on hover."""
     lat, lon, area = columns["latitude"], columns["longitude"], columns["area"]
     located = trees.dropna(subset=[lat, lon])
-    sample = _sample(located, plots["interactive_sample_size"], plots["seed"])
+    sample = _sample(located, plots["interactive_sample_size"], seed)
     figure = go.Figure()
     hover = (
         "%{customdata[0]}<br>%{customdata[1]}<br>height %{customdata[2]} m, "
@@ -329,8 +331,7 @@ def interactive_tree_map(
             )
         )
     figure.update_layout(
-        title=f"Trees of the inventory, a sample of {len(sample):,}"
-        + data_label(source),
+        title=f"Trees of the inventory, a sample of {len(sample):,}" + data_label(data),
         xaxis_title="longitude (° east)",
         yaxis_title="latitude (° north)",
         legend_title="arrondissement",
@@ -357,7 +358,7 @@ def plot_maintenance(
     columns: dict[str, str],
     areas: dict[str, Any],
     stages: list[str],
-    source: dict[str, Any],
+    data: dict[str, Any],
 ) -> tuple[Figure, go.Figure]:
     """Trees to inspect per arrondissement, stacked by development stage, as a
     static and an interactive bar chart."""
@@ -366,7 +367,7 @@ def plot_maintenance(
     pivot = _stage_pivot(by_area, area, order)
     stage_names = [s for s in [*stages, UNKNOWN_STAGE] if s in pivot.columns]
     totals = by_area.groupby(area)[["trees", "to_inspect"]].sum().reindex(order)
-    title = "Trees to inspect per arrondissement and stage" + data_label(source)
+    title = "Trees to inspect per arrondissement and stage" + data_label(data)
     figure, axes = new_figure(title, "trees to inspect", "arrondissement", size=(11, 9))
     left = np.zeros(len(order))
     labels = [_short_area(a) for a in order]

@@ -1,13 +1,13 @@
-"""Nodes of the ``text_analytics`` pipeline."""
+"""Nodes of the ``text_analytics`` pipeline: the labelled corpus prepared and
+sampled, every provider's answers, and their evaluation against the true
+languages."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
 from ia_portfolio.pipelines.text_analytics.azure import (
@@ -24,7 +24,7 @@ from ia_portfolio.pipelines.text_analytics.providers import (
     check_document,
     count_words,
 )
-from ia_portfolio.reporting import new_figure
+from ia_portfolio.tracking import MlflowMetrics, mlflow_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +56,10 @@ INSIGHT_COLUMNS = [
 OTHER = "other"  # a prediction outside the corpus's languages, or none at all
 
 
-def prepare_corpus(raw: pd.DataFrame, corpus: dict[str, Any]) -> pd.DataFrame:
+def prepare_corpus(raw: pd.DataFrame, data: dict[str, Any], seed: int) -> pd.DataFrame:
     """Labelled documents to analyse: label aliases applied, chosen languages kept,
     valid texts shorter than ``min_words`` dropped, at most
-    ``max_docs_per_language`` per language (seeded sample).
+    ``max_docs_per_language`` per language (sample drawn with ``seed``).
 
     Documents that are not usable text (empty, not a string) are kept: the
     providers reject them the way the service does, and the report counts them.
@@ -67,24 +67,24 @@ def prepare_corpus(raw: pd.DataFrame, corpus: dict[str, Any]) -> pd.DataFrame:
     frame = raw.copy()
     frame["doc_id"] = frame["doc_id"].astype(str)
     frame["language"] = (
-        frame["language"].astype(str).replace(corpus.get("label_aliases") or {})
+        frame["language"].astype(str).replace(data.get("label_aliases") or {})
     )
-    languages = corpus.get("languages")
+    languages = data.get("languages")
     if languages:
         available = sorted(frame["language"].unique())
         frame = frame[frame["language"].isin(languages)]
         if frame.empty:
             raise ValueError(
                 f"None of the languages {languages} (parameter "
-                f"text_analytics.corpus.languages) is in the corpus; it has {available}."
+                f"text_analytics.data.languages) is in the corpus; it has {available}."
             )
     frame["n_words"] = frame["text"].map(count_words)
     frame["n_chars"] = frame["text"].map(lambda t: len(t) if isinstance(t, str) else 0)
     valid = frame["text"].map(lambda t: check_document(t)[1] is None)
-    frame = frame[~valid | (frame["n_words"] >= corpus.get("min_words", 0))]
-    cap = corpus.get("max_docs_per_language")
+    frame = frame[~valid | (frame["n_words"] >= data.get("min_words", 0))]
+    cap = data.get("max_docs_per_language")
     if cap:
-        shuffled = frame.sample(frac=1, random_state=corpus.get("seed", 0))
+        shuffled = frame.sample(frac=1, random_state=seed)
         frame = shuffled.groupby("language").head(cap)
     frame = frame.sort_values(["language", "doc_id"]).reset_index(drop=True)
     invalid = (~frame["text"].map(lambda t: check_document(t)[1] is None)).sum()
@@ -97,11 +97,13 @@ def prepare_corpus(raw: pd.DataFrame, corpus: dict[str, Any]) -> pd.DataFrame:
     return frame[["doc_id", "text", "language", "n_words", "n_chars"]]
 
 
-def select_sample(corpus: pd.DataFrame, sample: dict[str, Any]) -> pd.DataFrame:
-    """``per_language`` documents of each language (seeded), for sentiment and key
-    phrases; only usable texts."""
+def select_sample(
+    corpus: pd.DataFrame, sample: dict[str, Any], seed: int
+) -> pd.DataFrame:
+    """``per_language`` documents of each language (drawn with ``seed``), for
+    sentiment and key phrases; only usable texts."""
     usable = corpus[corpus["text"].map(lambda t: check_document(t)[1] is None)]
-    shuffled = usable.sample(frac=1, random_state=sample["seed"])
+    shuffled = usable.sample(frac=1, random_state=seed)
     picked = shuffled.groupby("language").head(sample["per_language"])
     return picked.sort_values(["language", "doc_id"]).reset_index(drop=True)
 
@@ -283,7 +285,7 @@ def evaluate_language_detection(
     local_predictions: pd.DataFrame,
     azure_predictions: pd.DataFrame,
     evaluation: dict[str, Any],
-) -> tuple[pd.DataFrame, dict[str, Any], dict[str, dict[str, float]]]:
+) -> tuple[pd.DataFrame, dict[str, Any], MlflowMetrics]:
     """Predictions of every provider next to the true language, ``metrics.json``
     (accuracy and macro-F1 per provider, overall and on texts of
     ``long_text_min_words``+ words, errors, latency) and the same flattened for
@@ -321,87 +323,20 @@ def evaluate_language_detection(
             values[f"accuracy_{long_min}_plus_words"],
             values["documents_per_second"],
         )
-    flat = {}
+    figures = {}
     for name, values in metrics.items():
-        for key, value in values.items():
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                flat[f"{name}_{key}"] = {"value": float(value), "step": 0}
-        for key, value in values["latency_ms"].items():
-            flat[f"{name}_latency_ms_{key}"] = {"value": value, "step": 0}
+        figures |= {
+            f"{name}_{key}": value
+            for key, value in values.items()
+            if isinstance(value, int | float) and not isinstance(value, bool)
+        }
+        figures |= {
+            f"{name}_latency_ms_{key}": value
+            for key, value in values["latency_ms"].items()
+        }
     columns = ["doc_id", "provider", "language", "detected_language", "correct"]
     rest = [c for c in predictions.columns if c not in columns]
-    return predictions[columns + rest], metrics, flat
-
-
-def plot_confusion_matrices(predictions: pd.DataFrame) -> Figure:
-    """Per provider, the share of each true language's documents given each label
-    (rows sum to 100 %); predictions outside the corpus's languages, and
-    documents without an answer, fall in ``other``."""
-    providers = list(dict.fromkeys(predictions["provider"]))
-    labels = sorted(predictions["language"].astype(str).unique())
-    columns = [*labels, OTHER]
-    size = max(6.0, 0.42 * len(columns) + 2.5)
-    figure = Figure(figsize=(size * len(providers), size), layout="constrained")
-    axes_list = figure.subplots(1, len(providers), squeeze=False)[0]
-    for axes, provider in zip(axes_list, providers, strict=True):
-        frame = predictions[predictions["provider"] == provider]
-        predicted = frame["detected_language"].where(
-            frame["detected_language"].isin(labels), OTHER
-        )
-        counts = pd.crosstab(frame["language"].astype(str), predicted).reindex(
-            index=labels, columns=columns, fill_value=0
-        )
-        shares = counts.div(counts.sum(axis=1).replace(0, 1), axis=0)
-        image = axes.imshow(shares.to_numpy(), cmap="Blues", vmin=0, vmax=1)
-        axes.set_xticks(range(len(columns)), columns, rotation=90)
-        axes.set_yticks(range(len(labels)), labels)
-        for (row, col), count in np.ndenumerate(counts.to_numpy()):
-            if count:
-                share = shares.iat[row, col]
-                axes.text(
-                    col,
-                    row,
-                    str(count),
-                    ha="center",
-                    va="center",
-                    fontsize=7,
-                    color="white" if share > 0.5 else "black",
-                )
-        accuracy = frame["correct"].mean()
-        axes.set_title(f"{provider}: accuracy {accuracy:.1%} on {len(frame)} documents")
-        axes.set_xlabel("Detected language (ISO 639 code)")
-        axes.set_ylabel("True language (ISO 639 code)")
-        figure.colorbar(
-            image, ax=axes, shrink=0.7, label="Share of the true language's documents"
-        )
-    figure.suptitle(
-        "Language detection: which language each provider says, per true language (counts in cells)"
-    )
-    return figure
-
-
-def plot_latency(predictions: pd.DataFrame) -> Figure:
-    """Distribution of the time each provider spends per document (log scale)."""
-    figure, axes = new_figure(
-        "Language detection latency per document",
-        "Milliseconds per document (log scale; Azure: request time / documents in it)",
-        "Documents",
-    )
-    latency = predictions["latency_ms"].astype(float)
-    positive = latency[latency > 0]
-    low = max(positive.min() if len(positive) else 1e-3, 1e-3)
-    high = max(latency.max() if len(latency) else 1.0, low * 10)
-    bins = np.logspace(np.log10(low), np.log10(high), 40)
-    for provider, frame in predictions.groupby("provider", sort=False):
-        values = frame["latency_ms"].astype(float).clip(lower=low)
-        median = values.median()
-        axes.hist(
-            values, bins=bins, alpha=0.6, label=f"{provider} (median {median:.3g} ms)"
-        )
-        axes.axvline(median, linestyle="--", color="black", linewidth=0.8)
-    axes.set_xscale("log")
-    axes.legend(loc="best")
-    return figure
+    return predictions[columns + rest], metrics, mlflow_metrics(figures)
 
 
 def build_key_phrases_table(
@@ -416,97 +351,3 @@ def build_key_phrases_table(
     columns = ["doc_id", "provider", "language", "text", "key_phrases", "sentiment"]
     rest = [c for c in table.columns if c not in columns]
     return table[columns + rest]
-
-
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
-
-
-def write_report(
-    metrics: dict[str, Any],
-    predictions: pd.DataFrame,
-    key_phrases: pd.DataFrame,
-    corpus: pd.DataFrame,
-    evaluation: dict[str, Any],
-) -> str:
-    """A short markdown report: data, figures per provider, weakest languages,
-    errors and a few key phrases."""
-    long_min = evaluation["long_text_min_words"]
-    rows = []
-    for name, values in metrics.items():
-        dps = values["documents_per_second"]
-        rows.append(
-            {
-                "provider": name,
-                "documents": values["n_documents"],
-                "accuracy": _percent(values["accuracy"]),
-                "macro-F1": f"{values['macro_f1']:.3f}",
-                f"accuracy, {long_min}+ words": _percent(
-                    values[f"accuracy_{long_min}_plus_words"]
-                ),
-                "errors": values["n_errors"],
-                "ms / document (median)": f"{values['latency_ms']['p50']:.3g}",
-                "documents / s": "—" if dps is None else f"{dps:,.0f}",
-            }
-        )
-    weakest = []
-    for name, values in metrics.items():
-        for language, figures in values["per_language"].items():
-            weakest.append({"provider": name, "language": language, **figures})
-    weakest_table = (
-        pd.DataFrame(weakest).sort_values(["f1", "recall"]).head(8)
-        if weakest
-        else pd.DataFrame()
-    )
-    mistakes = (
-        predictions[~predictions["correct"]]
-        .head(8)[
-            [
-                "provider",
-                "doc_id",
-                "language",
-                "detected_language",
-                "error_code",
-                "n_words",
-                "text",
-            ]
-        ]
-        .astype(object)
-        .fillna("")
-    )
-    languages = corpus.groupby("language").size()
-    phrases = (
-        key_phrases[key_phrases["key_phrases"].fillna("") != ""]
-        .drop_duplicates(["provider", "language"])
-        .head(12)[["provider", "language", "key_phrases", "sentiment", "text"]]
-        .astype(object)
-        .fillna("")
-    )
-    phrases["text"] = phrases["text"].map(lambda t: t if len(t) <= 80 else t[:80] + "…")
-    return f"""# Language detection with pretrained models
-
-## Data
-{len(corpus)} labelled documents in {len(languages)} languages
-({", ".join(f"{k} {v}" for k, v in languages.items())}), {int((corpus["n_words"] >= long_min).sum())}
-of them with {long_min} words or more.
-
-## Results
-{pd.DataFrame(rows).to_markdown(index=False)}
-
-A document a provider could not analyse (empty, not text, refused) counts as wrong.
-Latency is measured per document for the local models (after loading them) and as
-request time / documents in the request for the cloud service.
-
-## Weakest languages (lowest F1)
-{weakest_table.to_markdown(index=False, floatfmt=".3f") if len(weakest_table) else "—"}
-
-## Some mistakes
-{mistakes.to_markdown(index=False) if len(mistakes) else "None."}
-
-## Key phrases and sentiment on a sample
-{phrases.to_markdown(index=False) if len(phrases) else "None (no provider extracted key phrases)."}
-
-Local sentiment (VADER) reads English only and local key phrases (YAKE) need
-spaces between words: other documents get `UnsupportedLanguageCode`, as the
-service answers for a language it does not support.
-"""

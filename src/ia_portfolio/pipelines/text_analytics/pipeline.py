@@ -4,7 +4,7 @@ latency, key phrases and a report."""
 
 from kedro.pipeline import Node, Pipeline
 
-from ia_portfolio.pipelines.text_analytics import nodes
+from ia_portfolio.pipelines.text_analytics import nodes, plots, report
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -13,13 +13,13 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 nodes.prepare_corpus,
-                inputs=["raw_corpus", "params:corpus"],
+                inputs=["raw_corpus", "params:data", "params:seed"],
                 outputs="corpus",
                 name="prepare_corpus",
             ),
             Node(
                 nodes.select_sample,
-                inputs=["corpus", "params:sample"],
+                inputs=["corpus", "params:sample", "params:seed"],
                 outputs="insight_sample",
                 name="select_sample",
             ),
@@ -58,13 +58,13 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="evaluate_language_detection",
             ),
             Node(
-                nodes.plot_confusion_matrices,
+                plots.plot_confusion_matrices,
                 inputs="predictions",
-                outputs="confusion_matrices",
+                outputs="confusion_matrices_plot",
                 name="plot_confusion_matrices",
             ),
             Node(
-                nodes.plot_latency,
+                plots.plot_latency,
                 inputs="predictions",
                 outputs="latency_plot",
                 name="plot_latency",
@@ -76,7 +76,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="build_key_phrases_table",
             ),
             Node(
-                nodes.write_report,
+                report.write_report,
                 inputs=[
                     "metrics",
                     "predictions",

@@ -1,0 +1,124 @@
+"""Every registered pipeline keeps the shape ``docs/architecture.md`` describes, so
+a newcomer who learned one finds their way in the next (and a new pipeline that
+breaks the contract fails here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from kedro.framework.project import pipelines
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+from kedro_datasets.matplotlib import MatplotlibDataset
+
+from ia_portfolio.datasets import RegisteredModelDataset
+from ia_portfolio.pipeline_registry import pipeline_names
+from tests.support.project import PROJECT_ROOT
+
+PACKAGE = PROJECT_ROOT / "src" / "ia_portfolio" / "pipelines"
+NAMES = pipeline_names()
+# Every output a pipeline writes lands under data/<layer>/<pipeline>/.
+LAYERS = (
+    "02_intermediate",
+    "03_primary",
+    "04_feature",
+    "05_model_input",
+    "06_models",
+    "07_model_output",
+    "08_reporting",
+)
+
+
+bootstrap_project(PROJECT_ROOT)
+SERVED = [n for n in NAMES if f"{n}.registered_model" in pipelines[n].all_outputs()]
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Any:
+    with KedroSession.create(project_path=PROJECT_ROOT) as session:
+        return session.load_context().catalog
+
+
+def _parameters(name: str) -> dict[str, Any]:
+    path = PROJECT_ROOT / "conf" / "base" / f"parameters_{name}.yml"
+    return yaml.safe_load(path.read_text())
+
+
+def test_every_pipeline_folder_is_registered():
+    assert set(NAMES) <= set(pipelines)
+    assert len(NAMES) >= 6  # noqa: PLR2004 - the six first domains at least
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_files_are_where_the_contract_says(name):
+    for path in (
+        PACKAGE / name / "pipeline.py",
+        PACKAGE / name / "README.md",
+        PROJECT_ROOT / "conf" / "base" / f"parameters_{name}.yml",
+        PROJECT_ROOT / "conf" / "base" / f"catalog_{name}.yml",
+        PROJECT_ROOT / "tests" / "pipelines" / name / "test_in_memory.py",
+    ):
+        assert path.is_file(), f"{name}: {path.relative_to(PROJECT_ROOT)} is missing"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_parameters_are_nested_under_the_pipeline_with_seed_and_data(name):
+    parameters = _parameters(name)
+    assert list(parameters) == [name], "one top-level key: the pipeline's name"
+    block = parameters[name]
+    assert isinstance(block.get("seed"), int), f"{name}.seed: the one seed"
+    assert isinstance(block.get("data"), dict), f"{name}.data: what the input means"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_datasets_and_nodes_live_in_the_pipeline_namespace(name):
+    pipeline = pipelines[name]
+    assert all(node.name.startswith(f"{name}.") for node in pipeline.nodes)
+    foreign = [
+        dataset
+        for dataset in pipeline.datasets()
+        if not dataset.startswith((f"{name}.", "params:", "parameters"))
+    ]
+    assert not foreign, f"{name} uses datasets outside its namespace: {foreign}"
+    assert all(
+        p.startswith(f"params:{name}.")
+        for p in pipeline.datasets()
+        if p.startswith("params:")
+    )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_pipeline_reports_metrics_and_a_report(name):
+    outputs = pipelines[name].all_outputs()
+    assert {f"{name}.metrics", f"{name}.mlflow_metrics", f"{name}.report"} <= outputs
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_outputs_follow_the_naming_and_path_conventions(name, catalog):
+    for dataset_name in sorted(pipelines[name].all_outputs()):
+        dataset = catalog.get(dataset_name)
+        if isinstance(dataset, MatplotlibDataset):
+            assert dataset_name.endswith("_plot"), f"{dataset_name}: plots end in _plot"
+        filepath = getattr(dataset, "_filepath", None)
+        if filepath is None:
+            continue
+        relative = Path(str(filepath)).relative_to(PROJECT_ROOT / "data")
+        assert relative.parts[0] in LAYERS, f"{dataset_name}: {relative}"
+        assert relative.parts[1] == name, f"{dataset_name}: {relative}"
+
+
+def test_the_served_pipelines_are_found():
+    assert {"scoring", "sentiment"} <= set(SERVED)
+
+
+@pytest.mark.parametrize("name", SERVED)
+def test_a_served_model_is_registered_through_the_catalog_with_a_gate(name, catalog):
+    registered = catalog.get(f"{name}.registered_model")
+    assert isinstance(registered, RegisteredModelDataset)
+    assert registered.registered_model_name == f"ia_portfolio_{name}"
+    assert registered.alias == "champion"
+    gate = _parameters(name)[name]["promotion"]["gate"]
+    assert {"metric", "baselines", "greater_is_better"} <= set(gate)
