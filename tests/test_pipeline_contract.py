@@ -4,18 +4,20 @@ breaks the contract fails here)."""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from kedro.framework.project import pipelines
+from kedro.framework.project import pipelines as project_pipelines
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
+from kedro.pipeline import Pipeline
 from kedro_datasets.matplotlib import MatplotlibDataset
 
 from ia_portfolio.datasets import RegisteredModelDataset
-from ia_portfolio.pipeline_registry import pipeline_names
+from ia_portfolio.pipeline_registry import pipeline_names, register_pipelines
 from tests.support.project import PROJECT_ROOT
 
 PACKAGE = PROJECT_ROOT / "src" / "ia_portfolio" / "pipelines"
@@ -33,7 +35,15 @@ LAYERS = (
 
 
 bootstrap_project(PROJECT_ROOT)
-SERVED = [n for n in NAMES if f"{n}.registered_model" in pipelines[n].all_outputs()]
+# Built from each package, not read from kedro.framework.project.pipelines: an
+# earlier session in the same process may have loaded only the pipelines it ran.
+PIPELINES: dict[str, Pipeline] = {
+    name: importlib.import_module(
+        f"ia_portfolio.pipelines.{name}.pipeline"
+    ).create_pipeline()
+    for name in NAMES
+}
+SERVED = [n for n in NAMES if f"{n}.registered_model" in PIPELINES[n].all_outputs()]
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +58,9 @@ def _parameters(name: str) -> dict[str, Any]:
 
 
 def test_every_pipeline_folder_is_registered():
-    assert set(NAMES) <= set(pipelines)
+    project_pipelines.set_requested(None)  # as `kedro run` with no --pipeline
+    registered = register_pipelines()
+    assert set(NAMES) <= set(registered)
     assert len(NAMES) >= 6  # noqa: PLR2004 - the six first domains at least
 
 
@@ -75,7 +87,7 @@ def test_parameters_are_nested_under_the_pipeline_with_seed_and_data(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_datasets_and_nodes_live_in_the_pipeline_namespace(name):
-    pipeline = pipelines[name]
+    pipeline = PIPELINES[name]
     assert all(node.name.startswith(f"{name}.") for node in pipeline.nodes)
     foreign = [
         dataset
@@ -92,13 +104,13 @@ def test_datasets_and_nodes_live_in_the_pipeline_namespace(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_pipeline_reports_metrics_and_a_report(name):
-    outputs = pipelines[name].all_outputs()
+    outputs = PIPELINES[name].all_outputs()
     assert {f"{name}.metrics", f"{name}.mlflow_metrics", f"{name}.report"} <= outputs
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_outputs_follow_the_naming_and_path_conventions(name, catalog):
-    for dataset_name in sorted(pipelines[name].all_outputs()):
+    for dataset_name in sorted(PIPELINES[name].all_outputs()):
         dataset = catalog.get(dataset_name)
         if isinstance(dataset, MatplotlibDataset):
             assert dataset_name.endswith("_plot"), f"{dataset_name}: plots end in _plot"
