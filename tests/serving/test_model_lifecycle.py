@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -84,6 +85,22 @@ def test_api_follows_a_promotion_without_restart(served):
     after = client.post("/scoring/predict", json=APPLICANT)
     assert after.status_code == 200, after.text
     assert after.json()["model_version"] == _champion(project)
+
+
+def test_requests_arriving_while_the_champion_loads_wait_for_it(served, monkeypatch):
+    project, _, _ = served
+    monkeypatch.setenv(REFRESH_ENV, "5")  # as deployed: one look-up per 5 s
+    with TestClient(create_app(project)) as client:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(
+                pool.map(
+                    lambda _: (
+                        client.post("/scoring/predict", json=APPLICANT).status_code
+                    ),
+                    range(16),
+                )
+            )
+    assert statuses == [200] * 16
 
 
 def test_successful_run_promotes_a_model_that_beat_its_baseline(served):

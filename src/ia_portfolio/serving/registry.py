@@ -106,7 +106,8 @@ class ChampionModel(Generic[Served]):
         return self._loaded
 
     def _refresh(self) -> None:
-        self._checked_at = time.monotonic()
+        # The check time is set when the look-up is over, so that requests arriving
+        # while a model loads wait for it instead of being told it is missing.
         try:
             version = self._resolve()
             if self._loaded is None or self._loaded[1].version != str(version.version):
@@ -117,6 +118,8 @@ class ChampionModel(Generic[Served]):
                 logger.error(
                     "%s; still serving version %s.", error, self._loaded[1].version
                 )
+        finally:
+            self._checked_at = time.monotonic()
 
     def _resolve(self) -> ModelVersion:
         name = self.reference.name
