@@ -192,8 +192,8 @@ class ScoringRoutes:
                         for e in error.errors(include_url=False)
                     ]
                 ) from error
-            frame = pd.DataFrame([fields.model_dump()])
-            if problems := served.model.unjudgeable_ratios(frame):
+            values = fields.model_dump()
+            if problems := served.model.unjudgeable_ratios(values):
                 raise RequestValidationError(
                     [
                         {
@@ -205,7 +205,7 @@ class ScoringRoutes:
                         for name, reason in problems.items()
                     ]
                 )
-            [assessment] = served.model.assess(frame, self.top_k)
+            [assessment] = served.model.assess(pd.DataFrame([values]), self.top_k)
             return ScoringResponse(
                 **assessment,
                 threshold=served.model.threshold,

@@ -199,7 +199,10 @@ def sentiment_router(models: ProjectModels, model_uri: str | None = None) -> API
     ) -> SentimentResponse:
         model, info = available()
         texts = request.batch()
-        scores = model.predict(pd.DataFrame({"text": texts}))
+        # The request is validated above: skip the pyfunc's own input checks.
+        scores = model.unwrap_python_model().predict(
+            None, pd.DataFrame({"text": texts})
+        )
         predictions = [
             text_sentiment(index, label, float(positive), str(reason or ""))
             for index, (label, positive, reason) in enumerate(

@@ -8,6 +8,7 @@ re-implements feature code.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -286,34 +287,36 @@ class CreditScoringModel:
     _explainer: Any = field(default=None, repr=False, compare=False)
     _field_map: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
-    def unjudgeable_ratios(self, applicant: pd.DataFrame) -> dict[str, str]:
-        """The ratios of one applicant the model cannot judge, with the reason: a
-        zero denominator under a non-zero numerator (an infinite ratio) or a value
-        outside the training range of that ratio."""
+    def unjudgeable_ratios(self, applicant: Mapping[str, Any]) -> dict[str, str]:
+        """The ratios of one applicant (raw field values) the model cannot judge,
+        with the reason: a zero denominator under a non-zero numerator (an infinite
+        ratio) or a value outside the training range of that ratio. Computed with
+        plain numbers, as ``DerivedFeatures`` does (sentinel codes count as
+        missing), since it runs on every request."""
         features = self.pipeline.named_steps["features"]
-        derived = features.transform(self._as_frame(applicant)).iloc[0]
+        values = dict(applicant)
+        for sentinel in features.sentinels or []:
+            if values.get(sentinel["column"]) == sentinel["value"]:
+                values[sentinel["column"]] = None
         problems = {}
         for ratio in features.ratios or []:
-            name, numerator, denominator = (
-                ratio["name"],
-                ratio["numerator"],
-                ratio["denominator"],
-            )
+            name = ratio["name"]
+            numerator = values.get(ratio["numerator"])
+            denominator = values.get(ratio["denominator"])
             constraint = self.ratio_constraints.get(name)
-            if constraint is None or pd.isna(derived[denominator]):
+            if constraint is None or numerator is None or denominator is None:
                 continue
-            formula = f"{name} = {numerator} / {denominator}"
-            value = derived[name]
-            if pd.isna(value) and pd.notna(derived[numerator]):
+            formula = f"{name} = {ratio['numerator']} / {ratio['denominator']}"
+            if denominator == 0:
                 # 0 / 0 (none of either) is a case training had; x / 0 is not.
-                if derived[numerator] != 0 or not constraint.missing_seen:
+                if numerator != 0 or not constraint.missing_seen:
                     problems[name] = (
-                        f"{formula} is undefined: {denominator} is 0 and "
-                        f"{numerator} is not"
+                        f"{formula} is undefined: {ratio['denominator']} is 0 and "
+                        f"{ratio['numerator']} is not"
                     )
-            elif pd.notna(value) and not (
-                constraint.minimum <= value <= constraint.maximum
-            ):
+                continue
+            value = float(numerator) / float(denominator)
+            if not constraint.minimum <= value <= constraint.maximum:
                 problems[name] = (
                     f"{formula} = {value:.4g} is outside the training range "
                     f"[{constraint.minimum:.4g}, {constraint.maximum:.4g}]"

@@ -87,7 +87,10 @@ class SentimentModel(mlflow.pyfunc.PythonModel):
         params: dict[str, Any] | None = None,
     ) -> pd.DataFrame:
         texts = model_input["text"].astype(str).tolist()
-        frame = predictions_frame(self.classifier.predict_proba(texts), self.threshold)
-        frame["reason"] = [self.not_judged_reason(text) for text in texts]
-        frame.loc[frame["reason"] != "", "label"] = UNKNOWN
-        return frame
+        proba = np.clip(np.asarray(self.classifier.predict_proba(texts), float), 0, 1)
+        reasons = [self.not_judged_reason(text) for text in texts]
+        judged_labels = LABELS[(proba >= self.threshold).astype(int)]
+        labels = np.where(np.asarray(reasons) != "", UNKNOWN, judged_labels)
+        return pd.DataFrame(
+            {"label": labels, "probability_positive": proba, "reason": reasons}
+        )
