@@ -14,7 +14,9 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from benchmarks import (
     api_revisions,
@@ -28,6 +30,8 @@ from benchmarks import (
 from benchmarks.common import RESULTS_DIR
 
 logger = logging.getLogger("benchmarks")
+# A benchmark: (options, its working directory) -> True when every run succeeded.
+Runner = Callable[[argparse.Namespace, Path], bool]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -40,15 +44,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "benchmark",
         nargs="?",
         default="all",
-        choices=[
-            "all",
-            "scale",
-            "serving",
-            "sentiment_serving",
-            "text_analytics",
-            *pipeline_runs.SPECS,
-            "api_revisions",
-        ],
+        choices=["all", *RUNNERS],
         help="api_revisions is not part of `all`: it compares with another revision",
     )
     parser.add_argument(
@@ -159,23 +155,93 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run_api_revisions(args: argparse.Namespace, workdir: Path) -> bool:
-    """The API of this checkout against ``--baseline-rev``'s; True if it ran."""
+def _load_test_options(args: argparse.Namespace) -> dict[str, Any]:
+    """wrk's settings, shared by the API benchmarks."""
+    return {
+        "connections": args.connections,
+        "threads": args.threads,
+        "duration_s": args.duration,
+        "warmup_s": args.warmup,
+    }
+
+
+def _quiet_machine_options(args: argparse.Namespace) -> dict[str, Any]:
+    """How long to wait for a quiet machine, and whether to keep project copies."""
+    return {"max_load": args.max_load, "max_wait_s": args.max_wait, "keep": args.keep}
+
+
+def _run_scale(args: argparse.Namespace, workdir: Path) -> bool:
+    config = scale.ScaleConfig(
+        sizes=args.sizes,
+        seed=args.seed,
+        timeout_s=args.run_timeout,
+        **_quiet_machine_options(args),
+    )
+    result = scale.run(config, workdir, args.results_dir)
+    return all(run["exit_code"] == 0 for run in result["runs"])
+
+
+def _run_serving(args: argparse.Namespace, workdir: Path) -> bool:
+    config = serving.ServingConfig(
+        n_trials=args.n_trials,
+        row=args.row,
+        **_load_test_options(args),
+        **_quiet_machine_options(args),
+    )
+    return serving.run(config, workdir, args.results_dir)["ok"]
+
+
+def _run_sentiment_serving(args: argparse.Namespace, workdir: Path) -> bool:
+    config = sentiment_serving.SentimentServingConfig(
+        trained_project=args.trained_project,
+        **_load_test_options(args),
+        **_quiet_machine_options(args),
+    )
+    return sentiment_serving.run(config, workdir, args.results_dir)["ok"]
+
+
+def _run_text_analytics(args: argparse.Namespace, workdir: Path) -> bool:
+    config = text_analytics.TextAnalyticsConfig(
+        repeats=args.repeats, max_load=args.max_load, max_wait_s=args.max_wait
+    )
+    text_analytics.run(config, args.results_dir)
+    return True
+
+
+def _pipeline_runner(spec: pipeline_runs.PipelineSpec) -> Runner:
+    def run(args: argparse.Namespace, workdir: Path) -> bool:
+        config = pipeline_runs.PipelineRunConfig(
+            n_rows=args.n_rows,
+            repeats=args.pipeline_repeats,
+            **_quiet_machine_options(args),
+        )
+        result = pipeline_runs.run(spec, config, workdir, args.results_dir)
+        return all(run["exit_code"] == 0 for run in result["runs"])
+
+    return run
+
+
+def _run_api_revisions(args: argparse.Namespace, workdir: Path) -> bool:
     config = api_revisions.RevisionsConfig(
         baseline_rev=args.baseline_rev,
         rounds=args.rounds,
-        connections=args.connections,
-        threads=args.threads,
-        duration_s=args.duration,
-        warmup_s=args.warmup,
+        **_load_test_options(args),
         keep=args.keep,
     )
-    try:
-        api_revisions.run(config, workdir / "api_revisions", args.results_dir)
-    except Exception:
-        logger.exception("The api_revisions benchmark failed.")
-        return False
+    api_revisions.run(config, workdir, args.results_dir)
     return True
+
+
+# In the order `all` runs them; api_revisions compares with another revision and
+# runs only when named.
+RUNNERS: dict[str, Runner] = {
+    "scale": _run_scale,
+    "serving": _run_serving,
+    "sentiment_serving": _run_sentiment_serving,
+    "text_analytics": _run_text_analytics,
+    **{name: _pipeline_runner(spec) for name, spec in pipeline_runs.SPECS.items()},
+    "api_revisions": _run_api_revisions,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -191,81 +257,17 @@ def main(argv: list[str] | None = None) -> int:
         tempfile.mkdtemp(prefix=f"ia_portfolio_bench_{time.strftime('%Y%m%d_%H%M%S')}_")
     )
     logger.info("Working directory: %s", workdir)
+    if args.benchmark == "all":
+        chosen = [name for name in RUNNERS if name != "api_revisions"]
+    else:
+        chosen = [args.benchmark]
     ok = True
-    if args.benchmark in ("all", "scale"):
-        config = scale.ScaleConfig(
-            sizes=args.sizes,
-            seed=args.seed,
-            timeout_s=args.run_timeout,
-            max_load=args.max_load,
-            max_wait_s=args.max_wait,
-            keep=args.keep,
-        )
-        result = scale.run(config, workdir / "scale", args.results_dir)
-        ok &= all(run["exit_code"] == 0 for run in result["runs"])
-    if args.benchmark in ("all", "serving"):
-        config = serving.ServingConfig(
-            n_trials=args.n_trials,
-            row=args.row,
-            connections=args.connections,
-            threads=args.threads,
-            duration_s=args.duration,
-            warmup_s=args.warmup,
-            max_load=args.max_load,
-            max_wait_s=args.max_wait,
-            keep=args.keep,
-        )
+    for name in chosen:
         try:
-            ok &= serving.run(config, workdir / "serving", args.results_dir)["ok"]
-        except Exception:
-            logger.exception("The serving benchmark failed.")
-            ok = False
-    if args.benchmark in ("all", "sentiment_serving"):
-        config = sentiment_serving.SentimentServingConfig(
-            trained_project=args.trained_project,
-            connections=args.connections,
-            threads=args.threads,
-            duration_s=args.duration,
-            warmup_s=args.warmup,
-            max_load=args.max_load,
-            max_wait_s=args.max_wait,
-            keep=args.keep,
-        )
-        try:
-            result = sentiment_serving.run(
-                config, workdir / "sentiment_serving", args.results_dir
-            )
-            ok &= result["ok"]
-        except Exception:
-            logger.exception("The sentiment_serving benchmark failed.")
-            ok = False
-    if args.benchmark in ("all", "text_analytics"):
-        config = text_analytics.TextAnalyticsConfig(
-            repeats=args.repeats, max_load=args.max_load, max_wait_s=args.max_wait
-        )
-        try:
-            text_analytics.run(config, args.results_dir)
-        except Exception:
-            logger.exception("The text_analytics benchmark failed.")
-            ok = False
-    for name, spec in pipeline_runs.SPECS.items():
-        if args.benchmark not in ("all", name):
-            continue
-        config = pipeline_runs.PipelineRunConfig(
-            n_rows=args.n_rows,
-            repeats=args.pipeline_repeats,
-            max_load=args.max_load,
-            max_wait_s=args.max_wait,
-            keep=args.keep,
-        )
-        try:
-            result = pipeline_runs.run(spec, config, workdir / name, args.results_dir)
-            ok &= all(run["exit_code"] == 0 for run in result["runs"])
+            ok &= RUNNERS[name](args, workdir / name)
         except Exception:
             logger.exception("The %s benchmark failed.", name)
             ok = False
-    if args.benchmark == "api_revisions":
-        ok &= run_api_revisions(args, workdir)
     readme = report.write_readme(args.results_dir)
     sys.stdout.write("\n" + readme.read_text())
     return 0 if ok else 1

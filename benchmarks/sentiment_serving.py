@@ -20,8 +20,6 @@ from typing import Any
 
 from benchmarks.common import (
     VENV_BIN,
-    load_average,
-    tree_rss_bytes,
     wait_for_low_load,
 )
 from benchmarks.serving import (
@@ -31,8 +29,8 @@ from benchmarks.serving import (
     champion_version,
     free_port,
     http_json,
+    load_target,
     run_against_mlflow,
-    run_wrk,
     running_server,
     train_copy,
 )
@@ -180,38 +178,17 @@ def benchmark_targets(
                 config.max_load, config.max_wait_s
             )
             for target in (api, peer):
-                body_file = workdir / f"{target.name}_{scenario}.json"
-                logger.info("Warming %s up for %d s", target.name, config.warmup_s)
-                warmup = run_wrk(config, target, body_file, config.warmup_s)
-                load_before = load_average()
-                logger.info(
-                    "Loading %s with %s for %d s",
-                    target.name,
-                    scenario,
-                    config.duration_s,
+                measured = load_target(
+                    config,
+                    target,
+                    workdir / f"{target.name}_{scenario}.json",
+                    result["servers"],
                 )
-                measured = run_wrk(config, target, body_file, config.duration_s)
                 measured.update(
                     texts_per_request=len(texts),
                     texts_per_s=round(measured["requests_per_s"] * len(texts), 1),
-                    warmup_requests=warmup["requests"],
-                    warmup_non_2xx=warmup["non_2xx"],
-                    load_average_before=load_before,
-                    load_average_after=load_average(),
-                    server_rss_bytes_after=tree_rss_bytes(
-                        result["servers"][target.name]["pid"]
-                    ),
                 )
                 result["results"][f"{target.name}/{scenario}"] = measured
-                logger.info(
-                    "%s %s: %.1f req/s, p50 %.2f ms, p99 %.2f ms, non-2xx %d",
-                    target.name,
-                    scenario,
-                    measured["requests_per_s"],
-                    measured["p50_ms"],
-                    measured["p99_ms"],
-                    measured["non_2xx"],
-                )
 
 
 def run(

@@ -401,31 +401,43 @@ def benchmark_targets(
         result["answers"] = _check_answers(api, peer)
         result["load_check"] = wait_for_low_load(config.max_load, config.max_wait_s)
         for target in (api, peer):
-            body_file = workdir / f"{target.name}.json"
-            logger.info("Warming %s up for %d s", target.name, config.warmup_s)
-            warmup = run_wrk(config, target, body_file, config.warmup_s)
-            load_before = load_average()
-            logger.info("Loading %s for %d s", target.name, config.duration_s)
-            measured = run_wrk(config, target, body_file, config.duration_s)
-            measured.update(
-                warmup_requests=warmup["requests"],
-                warmup_non_2xx=warmup["non_2xx"],
-                load_average_before=load_before,
-                load_average_after=load_average(),
-                server_rss_bytes_after=tree_rss_bytes(
-                    result["servers"][target.name]["pid"]
-                ),
+            result["results"][target.name] = load_target(
+                config, target, workdir / f"{target.name}.json", result["servers"]
             )
-            result["results"][target.name] = measured
-            logger.info(
-                "%s: %.1f req/s, p50 %.2f ms, p99 %.2f ms, non-2xx %d, errors %d",
-                target.name,
-                measured["requests_per_s"],
-                measured["p50_ms"],
-                measured["p99_ms"],
-                measured["non_2xx"],
-                measured["socket_errors"],
-            )
+
+
+def load_target(
+    config: LoadConfig,
+    target: Target,
+    body_file: Path,
+    servers: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """Warm ``target`` up, then load it with wrk: throughput, latency, load
+    average around the measure and the server's memory after it."""
+    logger.info("Warming %s up for %d s", target.name, config.warmup_s)
+    warmup = run_wrk(config, target, body_file, config.warmup_s)
+    load_before = load_average()
+    logger.info(
+        "Loading %s (%s) for %d s", target.name, body_file.stem, config.duration_s
+    )
+    measured = run_wrk(config, target, body_file, config.duration_s)
+    measured.update(
+        warmup_requests=warmup["requests"],
+        warmup_non_2xx=warmup["non_2xx"],
+        load_average_before=load_before,
+        load_average_after=load_average(),
+        server_rss_bytes_after=tree_rss_bytes(servers[target.name]["pid"]),
+    )
+    logger.info(
+        "%s: %.1f req/s, p50 %.2f ms, p99 %.2f ms, non-2xx %d, errors %d",
+        body_file.stem,
+        measured["requests_per_s"],
+        measured["p50_ms"],
+        measured["p99_ms"],
+        measured["non_2xx"],
+        measured["socket_errors"],
+    )
+    return measured
 
 
 def run_against_mlflow(

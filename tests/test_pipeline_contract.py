@@ -85,6 +85,32 @@ def test_parameters_are_nested_under_the_pipeline_with_seed_and_data(name):
     assert isinstance(block.get("data"), dict), f"{name}.data: what the input means"
 
 
+def _nested_seed_keys(block: Any, path: str) -> list[str]:
+    if not isinstance(block, dict):
+        return []
+    found = [f"{path}.{key}" for key in block if key == "seed"]
+    for key, value in block.items():
+        found += _nested_seed_keys(value, f"{path}.{key}")
+    return found
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_seed_is_stated_once_and_given_to_nodes(name):
+    """Seeded nodes take ``params:<p>.seed``: a copy interpolated into another block
+    would not follow an environment that sets ``<p>.seed`` (each environment's
+    parameters are resolved apart from the base)."""
+    for path in sorted((PROJECT_ROOT / "conf").glob(f"*/parameters_{name}.yml")):
+        text = path.read_text()
+        assert f"{{{name}.seed}}" not in text, f"{path}: interpolates the seed"
+        for top in (yaml.safe_load(text) or {}).values():
+            copies = [
+                key
+                for value in (top or {}).values()
+                for key in _nested_seed_keys(value, name)
+            ]
+            assert not copies, f"{path}: seeds besides {name}.seed: {copies}"
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_datasets_and_nodes_live_in_the_pipeline_namespace(name):
     pipeline = PIPELINES[name]

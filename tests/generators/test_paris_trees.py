@@ -135,22 +135,10 @@ def test_coordinates_inside_paris_and_its_cemeteries(trees: pd.DataFrame) -> Non
         ["geo_point_2d_a", "geo_point_2d_b"]
     ].median()
     # West to east and south to north, as on a map.
-    assert (
-        centres.loc["BOIS DE BOULOGNE", "geo_point_2d_b"]
-        < centres.loc["PARIS 7E ARRDT", "geo_point_2d_b"]
-    )
-    assert (
-        centres.loc["PARIS 7E ARRDT", "geo_point_2d_b"]
-        < centres.loc["BOIS DE VINCENNES", "geo_point_2d_b"]
-    )
-    assert (
-        centres.loc["VAL-DE-MARNE", "geo_point_2d_a"]
-        < centres.loc["PARIS 14E ARRDT", "geo_point_2d_a"]
-    )
-    assert (
-        centres.loc["PARIS 14E ARRDT", "geo_point_2d_a"]
-        < centres.loc["PARIS 18E ARRDT", "geo_point_2d_a"]
-    )
+    west_to_east = ["BOIS DE BOULOGNE", "PARIS 7E ARRDT", "BOIS DE VINCENNES"]
+    south_to_north = ["VAL-DE-MARNE", "PARIS 14E ARRDT", "PARIS 18E ARRDT"]
+    assert centres.loc[west_to_east, "geo_point_2d_b"].is_monotonic_increasing
+    assert centres.loc[south_to_north, "geo_point_2d_a"].is_monotonic_increasing
 
 
 def test_tiny_tables_work() -> None:

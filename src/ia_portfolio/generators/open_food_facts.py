@@ -77,21 +77,12 @@ COLUMNS: tuple[str, ...] = (
 )
 """The 24 columns the seed kept, in the seed's order."""
 
-TEXT_COLUMNS: tuple[str, ...] = (
-    "product_name",
-    "brands",
-    "countries_fr",
-    "pnns_groups_1",
-    "ingredients_text",
-    "allergens",
-    "traces",
-    "additives",
-    "nutrition_grade_fr",
-    "image_url",
+MEASURE_COLUMNS: tuple[str, ...] = tuple(
+    c for c in COLUMNS if c.endswith("_100g") or c == "ingredients_from_palm_oil_n"
 )
+"""Numeric columns (``float64``): the nutrients per 100 g and the palm-oil count."""
 
-MEASURE_COLUMNS: tuple[str, ...] = tuple(c for c in COLUMNS if c not in TEXT_COLUMNS)
-"""Numeric columns (``float64``)."""
+TEXT_COLUMNS: tuple[str, ...] = tuple(c for c in COLUMNS if c not in MEASURE_COLUMNS)
 
 PNNS_GROUPS: tuple[str, ...] = (
     "Sugary snacks",

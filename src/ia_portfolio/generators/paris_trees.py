@@ -75,25 +75,15 @@ COLUMNS: tuple[str, ...] = (
 )
 """The 18 columns of ``p2-arbres-fr.csv``, in the original order."""
 
-STRING_COLUMNS: tuple[str, ...] = (
-    "type_emplacement",
-    "domanialite",
-    "arrondissement",
-    "complement_addresse",
-    "lieu",
-    "id_emplacement",
-    "libelle_francais",
-    "genre",
-    "espece",
-    "variete",
-    "stade_developpement",
-)
 INTEGER_COLUMNS: tuple[str, ...] = ("id", "circonference_cm", "hauteur_m")
 FLOAT_COLUMNS: tuple[str, ...] = (
     "numero",
     "remarquable",
     "geo_point_2d_a",
     "geo_point_2d_b",
+)
+STRING_COLUMNS: tuple[str, ...] = tuple(
+    name for name in COLUMNS if name not in INTEGER_COLUMNS + FLOAT_COLUMNS
 )
 
 STAGES: tuple[str, ...] = ("Jeune (arbre)", "Jeune (arbre)Adulte", "Adulte", "Mature")

@@ -15,7 +15,7 @@ DATA = {
         {"name": "loan_to_income", "numerator": "amount", "denominator": "income"}
     ],
 }
-CV = {"n_splits": 3, "seed": 0}
+CV = {"n_splits": 3}
 COST = {"false_negative": 10, "false_positive": 1}
 PROMOTION = {
     "gate": {
@@ -91,7 +91,7 @@ def test_raw_field_of_maps_encoded_columns_back():
 @pytest.fixture(scope="module")
 def split():
     features, labels = nodes.prepare_applications(synthetic_applications(), DATA)
-    return nodes.split_train_test(features, labels, {"test_size": 0.25, "seed": 0})
+    return nodes.split_train_test(features, labels, {"test_size": 0.25}, seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -106,10 +106,12 @@ def cv_results(split):
             },
         },
     }
-    tuning = {"n_trials": 3, "timeout_s": 30, "seed": 0}
+    tuning = {"n_trials": 3, "timeout_s": 30}
     results = {}
     for name, candidate in candidates.items():
-        study = nodes.tune_candidate(x_train, y_train, candidate, DATA, CV, tuning)
+        study = nodes.tune_candidate(
+            x_train, y_train, candidate, DATA, CV, tuning, seed=0
+        )
         results[name] = nodes.cross_validate_candidate(
             x_train, y_train, study, candidate, DATA, CV, COST, seed=0
         )
@@ -210,9 +212,11 @@ def test_tuning_can_run_on_a_stratified_sample(split, caplog):
         "kind": "logistic_regression",
         "search_space": {"C": {"type": "float", "low": 0.1, "high": 1.0}},
     }
-    tuning = {"n_trials": 2, "timeout_s": 30, "seed": 0, "max_rows": 150}
+    tuning = {"n_trials": 2, "timeout_s": 30, "max_rows": 150}
     with caplog.at_level("INFO"):
-        study = nodes.tune_candidate(x_train, y_train, candidate, DATA, CV, tuning)
+        study = nodes.tune_candidate(
+            x_train, y_train, candidate, DATA, CV, tuning, seed=0
+        )
     assert "stratified sample of 150 applicants" in caplog.text
     assert len(study.trials) == 2
     assert 0.5 < study.best_value <= 1

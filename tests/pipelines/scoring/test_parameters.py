@@ -1,8 +1,9 @@
-"""One seed: the split, the folds and the search follow ``scoring.seed``, also when
-it is given at run time (``--params scoring.seed=7``) and in another environment."""
+"""One seed: ``scoring.seed`` given at run time (``--params scoring.seed=7``) or by
+another environment reaches every seeded node."""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
@@ -10,6 +11,17 @@ from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
 from tests.support.project import PROJECT_ROOT
+
+SEEDED_NODES = {
+    "split_train_test",
+    "tune_dummy",
+    "tune_logistic_regression",
+    "tune_lightgbm",
+    "cross_validate_dummy",
+    "cross_validate_logistic_regression",
+    "cross_validate_lightgbm",
+    "refit_model",
+}
 
 
 def _run_parameters(env: str | None, runtime_params: dict[str, Any]) -> dict:
@@ -22,6 +34,14 @@ def _run_parameters(env: str | None, runtime_params: dict[str, Any]) -> dict:
 
 
 @pytest.mark.parametrize("env", [None, "original"])
-def test_seed_given_at_run_time_moves_every_seeded_step(env: str | None) -> None:
-    scoring = _run_parameters(env, {"scoring": {"seed": 7}})["scoring"]
-    assert [scoring[step]["seed"] for step in ("split", "cv", "tuning")] == [7, 7, 7]
+def test_seed_given_at_run_time_is_the_one_every_seeded_node_reads(env):
+    assert _run_parameters(env, {"scoring": {"seed": 7}})["scoring"]["seed"] == 7
+    pipeline = importlib.import_module(
+        "ia_portfolio.pipelines.scoring.pipeline"
+    ).create_pipeline()
+    readers = {
+        node.name.removeprefix("scoring.")
+        for node in pipeline.nodes
+        if "params:scoring.seed" in node.inputs
+    }
+    assert SEEDED_NODES <= readers

@@ -13,6 +13,7 @@ import yaml
 
 from ia_portfolio.datasets import RDatasetsDataset
 from ia_portfolio.pipelines.scoring import nodes
+from ia_portfolio.pipelines.scoring.costs import DECISION_METRICS
 from ia_portfolio.validation import DataValidationError
 from tests.support.project import (
     FAST_SCORING_PARAMS,
@@ -26,14 +27,7 @@ pytestmark = pytest.mark.slow
 REPORTS = Path("08_reporting/scoring")
 TEST_PREDICTIONS = Path("07_model_output/scoring/test_predictions.parquet")
 REGISTERED_MODEL = "ia_portfolio_scoring"
-METRIC_KEYS = {
-    "roc_auc",
-    "pr_auc",
-    "fbeta2",
-    "business_cost",
-    "business_cost_per_applicant",
-    "threshold",
-}
+METRIC_KEYS = set(DECISION_METRICS)
 
 
 @pytest.fixture

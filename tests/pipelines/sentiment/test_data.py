@@ -15,7 +15,7 @@ from ia_portfolio.validation import DataValidationError, validate_dataframe
 from tests.support.project import PROJECT_ROOT
 
 CONF = PROJECT_ROOT / "conf"
-SPLIT = {"validation_size": 0.15, "test_size": 0.15, "seed": 7}
+SPLIT = {"validation_size": 0.15, "test_size": 0.15}
 
 
 def _catalog_entry(env: str, name: str) -> dict:
@@ -57,7 +57,7 @@ def test_default_raw_table_becomes_canonical_corpus():
         _catalog_entry("base", "sentiment.raw_texts")["metadata"]["schema"],
         "sentiment.raw_texts",
     )
-    corpus = nodes.prepare_corpus(raw, _parameters("base")["data"])
+    corpus = nodes.prepare_corpus(raw, _parameters("base")["data"], seed=0)
     assert list(corpus.columns) == ["text", "label"]
     assert len(corpus) == 5000  # modeldata's 4,000 + 1,000 reviews, pooled
     # 'other' (not 5 stars) is the negative class: 1,742 of the 5,000 reviews.
@@ -74,9 +74,9 @@ def test_sample_size_keeps_a_stratified_seeded_sample():
         "negative_labels": [0],
         "positive_labels": [4],
         "sample_size": 200,
-        "seed": 3,
     }
-    first, second = nodes.prepare_corpus(raw, data), nodes.prepare_corpus(raw, data)
+    first = nodes.prepare_corpus(raw, data, seed=3)
+    second = nodes.prepare_corpus(raw, data, seed=3)
     assert len(first) == 200
     assert (first["label"] == 0).sum() == 50
     pd.testing.assert_frame_equal(first, second)
@@ -84,7 +84,7 @@ def test_sample_size_keeps_a_stratified_seeded_sample():
 
 def test_splits_share_no_text_and_keep_class_balance():
     corpus = _corpus_with_duplicates()
-    train, validation, test = nodes.split_corpus(corpus, SPLIT)
+    train, validation, test = nodes.split_corpus(corpus, SPLIT, seed=7)
     keys = [set(part["text"].map(dedup_key)) for part in (train, validation, test)]
     assert (
         not (keys[0] & keys[1]) and not (keys[0] & keys[2]) and not (keys[1] & keys[2])
@@ -96,7 +96,7 @@ def test_splits_share_no_text_and_keep_class_balance():
     for part in (train, validation, test):
         assert part["label"].mean() == pytest.approx(2 / 3, abs=0.03)
     assert len(test) == pytest.approx(0.15 * 299, abs=1)
-    again = nodes.split_corpus(corpus, SPLIT)
+    again = nodes.split_corpus(corpus, SPLIT, seed=7)
     pd.testing.assert_frame_equal(test, again[2])
 
 
@@ -134,6 +134,6 @@ def test_sentiment140_file_reads_checks_and_maps_labels(tmp_path: Path):
         **_parameters("original")["data"],
         "sample_size": None,
     }
-    corpus = nodes.prepare_corpus(raw, data)
+    corpus = nodes.prepare_corpus(raw, data, seed=0)
     assert corpus["label"].tolist() == [0, 1, 1]
     assert corpus["text"][0] == "my flight got cancelled \xe9"

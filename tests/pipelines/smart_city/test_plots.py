@@ -159,8 +159,7 @@ def test_report_and_metrics_state_the_figures(outputs) -> None:
     )
     assert mlflow_metrics["trees"] == {"value": 4000.0, "step": 0}
     assert mlflow_metrics["outliers_hauteur_m_domain"]["value"] >= 1
-    text = report.write_report(
-        metrics,
+    report_inputs = (
         outputs["statistics"],
         outputs["outlier_summary"],
         outputs["variants"],
@@ -171,6 +170,7 @@ def test_report_and_metrics_state_the_figures(outputs) -> None:
         PARAMS["areas"],
         PARAMS["outliers"],
     )
+    text = report.write_report(metrics, *report_inputs)
     assert "**Synthetic data.**" in text
     for heading in (
         "## Data",
@@ -182,18 +182,7 @@ def test_report_and_metrics_state_the_figures(outputs) -> None:
         assert heading in text
     assert f"{metrics['maintenance']['trees_to_inspect']:,} trees to inspect" in text
     assert "881818" in text.replace(",", "") or "8.82e+05" in text
-    real = report.write_report(
-        {**metrics, "source": REAL},
-        outputs["statistics"],
-        outputs["outlier_summary"],
-        outputs["variants"],
-        outputs["log"],
-        outputs["stage_metrics"],
-        outputs["by_area"],
-        COLUMNS,
-        PARAMS["areas"],
-        PARAMS["outliers"],
-    )
+    real = report.write_report({**metrics, "source": REAL}, *report_inputs)
     assert "Synthetic" not in real
 
 

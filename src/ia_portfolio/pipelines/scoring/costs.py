@@ -62,6 +62,17 @@ def best_threshold(
     return float(thresholds[int(np.argmin(costs))])
 
 
+DECISION_METRICS = (
+    "roc_auc",
+    "pr_auc",
+    "fbeta2",
+    "business_cost",
+    "business_cost_per_applicant",
+    "threshold",
+)
+"""What :func:`decision_metrics` measures, in the order reports show it."""
+
+
 def decision_metrics(
     y_true: np.ndarray,
     proba: np.ndarray,

@@ -122,7 +122,7 @@ def build_classifier(kind: str, params: dict[str, Any], seed: int) -> BaseEstima
     if kind == "logistic_regression":
         return LogisticRegression(max_iter=5000, random_state=seed, **params)
     if kind == "lightgbm":
-        return LGBMClassifier(random_state=seed, n_jobs=2, verbose=-1, **params)
+        return LGBMClassifier(random_state=seed, verbose=-1, **params)
     raise ValueError(f"Unknown classifier kind '{kind}'.")
 
 

@@ -19,6 +19,7 @@ def _candidate_nodes(name: str) -> list[Node]:
                 "params:data",
                 "params:cv",
                 "params:tuning",
+                "params:seed",
             ],
             outputs=f"study_{name}",
             name=f"tune_{name}",
@@ -55,7 +56,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 nodes.split_train_test,
-                inputs=["features", "labels", "params:split"],
+                inputs=["features", "labels", "params:split", "params:seed"],
                 outputs=["x_train", "x_test", "y_train", "y_test"],
                 name="split_train_test",
             ),

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from ia_portfolio.pipelines.scoring.costs import trivial_policy_costs
+from ia_portfolio.pipelines.scoring.costs import DECISION_METRICS, trivial_policy_costs
 from ia_portfolio.tracking import MlflowMetrics, mlflow_metrics
 
 REPORT_TEMPLATE = """\
@@ -61,15 +61,7 @@ threshold is close to {false_positive_cost:g} / ({false_positive_cost:g} + {fals
 - Past acceptance decisions shape the training data (no rejected applicants).
 """
 
-CANDIDATE_COLUMNS = [
-    "candidate",
-    "roc_auc",
-    "pr_auc",
-    "fbeta2",
-    "business_cost",
-    "business_cost_per_applicant",
-    "threshold",
-]
+CANDIDATE_COLUMNS = ["candidate", *DECISION_METRICS]
 
 
 def build_metrics(

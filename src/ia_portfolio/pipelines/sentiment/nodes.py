@@ -78,7 +78,9 @@ class Candidate:
 # --- data -----------------------------------------------------------------------
 
 
-def prepare_corpus(raw: pd.DataFrame, data: dict[str, Any]) -> pd.DataFrame:
+def prepare_corpus(
+    raw: pd.DataFrame, data: dict[str, Any], seed: int
+) -> pd.DataFrame:
     """The raw table as the canonical ``text``/``label`` table (1 = positive).
 
     ``data`` names the text and label columns and which raw labels are negative
@@ -111,7 +113,7 @@ def prepare_corpus(raw: pd.DataFrame, data: dict[str, Any]) -> pd.DataFrame:
             corpus,
             train_size=sample_size,
             stratify=corpus[LABEL],
-            random_state=data["seed"],
+            random_state=seed,
         )
         corpus = corpus.reset_index(drop=True)
     logger.info(
@@ -144,7 +146,7 @@ def deduplicate(corpus: pd.DataFrame) -> pd.DataFrame:
 
 
 def split_corpus(
-    corpus: pd.DataFrame, split: dict[str, Any]
+    corpus: pd.DataFrame, split: dict[str, Any], seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Deduplicated, then stratified and seeded train/validation/test splits.
 
@@ -156,13 +158,13 @@ def split_corpus(
         unique,
         test_size=split["test_size"],
         stratify=unique[LABEL],
-        random_state=split["seed"],
+        random_state=seed,
     )
     train, validation = train_test_split(
         train_validation,
         test_size=split["validation_size"] / (1 - split["test_size"]),
         stratify=train_validation[LABEL],
-        random_state=split["seed"],
+        random_state=seed,
     )
     logger.info(
         "Splits: %d train, %d validation, %d test.",

@@ -13,13 +13,13 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 nodes.prepare_corpus,
-                inputs=["raw_texts", "params:data"],
+                inputs=["raw_texts", "params:data", "params:seed"],
                 outputs="corpus",
                 name="prepare_corpus",
             ),
             Node(
                 nodes.split_corpus,
-                inputs=["corpus", "params:split"],
+                inputs=["corpus", "params:split", "params:seed"],
                 outputs=["train", "validation", "test"],
                 name="split_corpus",
             ),
