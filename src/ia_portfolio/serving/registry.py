@@ -105,6 +105,14 @@ class ChampionModel(Generic[Served]):
             raise ModelNotAvailableError(self._error)
         return self._loaded
 
+    def fresh(self) -> tuple[Served, ModelInfo] | None:
+        """The loaded model if no registry look-up is due, else ``None``: lets an
+        async route answer without blocking and call :meth:`get` off the event
+        loop only when a look-up is needed."""
+        if time.monotonic() - self._checked_at >= self._refresh_s:
+            return None
+        return self._loaded
+
     def _refresh(self) -> None:
         # The check time is set when the look-up is over, so that requests arriving
         # while a model loads wait for it instead of being told it is missing.

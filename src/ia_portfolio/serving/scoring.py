@@ -23,12 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-import pandas as pd
 from fastapi import APIRouter, Body, HTTPException
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from mlflow.pyfunc import PyFuncModel
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
+from ia_portfolio.pipelines.scoring.compiled import CompiledScorer
 from ia_portfolio.pipelines.scoring.model import (
     NUMERIC,
     CreditScoringModel,
@@ -126,16 +127,18 @@ def _number(value: float) -> str:
 
 @dataclass(frozen=True)
 class ServedScoringModel:
-    """The promoted model and the request body it can judge."""
+    """The promoted model, the request body it can judge and its compiled form
+    (what answers one applicant)."""
 
     model: CreditScoringModel
     applicant: type[BaseModel]
+    compiled: CompiledScorer
 
 
 def serve(pyfunc_model: PyFuncModel) -> ServedScoringModel:
     """Unwrap the registered pyfunc into the model the API answers with."""
     model: CreditScoringModel = pyfunc_model.unwrap_python_model().model
-    return ServedScoringModel(model, applicant_schema(model))
+    return ServedScoringModel(model, applicant_schema(model), CompiledScorer(model))
 
 
 class ScoringRoutes:
@@ -154,6 +157,11 @@ class ScoringRoutes:
             return self.champion.get()
         except ModelNotAvailableError as error:
             raise HTTPException(503, str(error)) from error
+
+    async def available_async(self) -> tuple[ServedScoringModel, ModelInfo]:
+        """:meth:`available`, with the registry look-up (when one is due) run off
+        the event loop."""
+        return self.champion.fresh() or await run_in_threadpool(self.available)
 
     def document(self, openapi: dict[str, Any]) -> None:
         """Put the served model's request body into the OpenAPI document."""
@@ -181,8 +189,10 @@ class ScoringRoutes:
             responses=UNAVAILABLE,
             description=PREDICT_DESCRIPTION,
         )
-        def predict(applicant: Annotated[dict[str, Any], Body()]) -> ScoringResponse:
-            served, info = self.available()
+        async def predict(
+            applicant: Annotated[dict[str, Any], Body()],
+        ) -> ScoringResponse:
+            served, info = await self.available_async()
             try:
                 fields = served.applicant.model_validate(applicant)
             except ValidationError as error:
@@ -205,7 +215,7 @@ class ScoringRoutes:
                         for name, reason in problems.items()
                     ]
                 )
-            [assessment] = served.model.assess(pd.DataFrame([values]), self.top_k)
+            assessment = served.compiled.assess(values, self.top_k)
             return ScoringResponse(
                 **assessment,
                 threshold=served.model.threshold,

@@ -349,7 +349,7 @@ class CreditScoringModel:
             {
                 "probability_of_default": float(probability),
                 "decision": str(decision),
-                "reasons": _top_reasons(
+                "reasons": top_reasons(
                     dict(zip(contributions.columns, row, strict=True)),
                     features.iloc[i],
                     top_k,
@@ -383,7 +383,7 @@ class CreditScoringModel:
     def _field_contributions(
         self, transformed: pd.DataFrame, fields: pd.Index
     ) -> pd.DataFrame:
-        explainer = self._get_explainer()
+        explainer = self.explainer()
         if explainer is None:
             values = np.zeros(transformed.shape, dtype=float)
         else:
@@ -400,7 +400,7 @@ class CreditScoringModel:
     def _as_frame(self, applicants: pd.DataFrame) -> pd.DataFrame:
         return coerce_fields(applicants, self.field_kinds)
 
-    def _get_explainer(self) -> Any:
+    def explainer(self) -> Any:
         if self._explainer is None and self.name != "dummy":
             classifier = self.pipeline[-1]
             if isinstance(classifier, LGBMClassifier):
@@ -416,8 +416,8 @@ class CreditScoringModel:
         return state
 
 
-def _top_reasons(
-    contributions: dict[str, float], features: pd.Series, top_k: int
+def top_reasons(
+    contributions: dict[str, float], features: Mapping[str, Any], top_k: int
 ) -> list[dict]:
     """The ``top_k`` largest contributions by raw field, with the applicant's value
     of each field."""
