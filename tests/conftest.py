@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.project import FAST_SCORING_PARAMS, copy_project, run_pipeline
+from tests.support.project import (
+    FAST_SCORING_PARAMS,
+    FAST_SENTIMENT_PARAMS,
+    copy_project,
+    run_pipeline,
+)
 
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -30,23 +35,7 @@ def trained_sentiment_project(
     """A project copy on which ``kedro run --pipeline=sentiment`` has run once, with
     every model family shrunk to seconds (its MLflow store: ``<project>/mlflow.db``,
     the model registered as ``ia_portfolio_sentiment@champion``)."""
-    tiny = {
-        "sentiment": {
-            "data": {"sample_size": 600},
-            "baselines": {"tfidf_logreg": {"tuning": {"n_trials": 2}}},
-            "word_vectors": {"vector_size": 16, "epochs": 2},
-            "recurrent": {
-                "max_len": 32,
-                "tuning": {"n_trials": 1},
-                "search_space": {
-                    "epochs": {"type": "int", "low": 1, "high": 1},
-                    "units": {"type": "int", "low": 8, "high": 8},
-                },
-            },
-            "transformer": {"max_length": 32, "tuning": {"n_trials": 2}},
-            "latency": {"n_texts": 5},
-        }
-    }
     project = copy_project(tmp_path_factory.mktemp("sentiment_project"))
-    run_pipeline(project, "sentiment", runtime_params=tiny)
+    run_pipeline(project, "sentiment", runtime_params=FAST_SENTIMENT_PARAMS)
     yield project
+

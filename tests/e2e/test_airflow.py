@@ -78,6 +78,23 @@ def _tail(text: str, lines: int = 60) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+def _run_ok(
+    command: list[str], cwd: Path, env: dict[str, str], timeout: int
+) -> subprocess.CompletedProcess:
+    """Run ``command``; fail the test with the end of its output unless it exits 0."""
+    result = subprocess.run(
+        command,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, _tail(result.stdout + result.stderr)
+    return result
+
+
 @pytest.fixture(scope="module")
 def airflow_venv() -> Path:
     venv = Path(os.environ.get(AIRFLOW_VENV_VAR) or PROJECT_ROOT / ".venv-airflow")
@@ -94,23 +111,13 @@ def airflow_venv() -> Path:
 def dags_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The documented export, run from elsewhere than the project, with no retries."""
     target = tmp_path_factory.mktemp("airflow_dags")
-    result = subprocess.run(
-        [
-            "bash",
-            str(PROJECT_ROOT / "scripts" / "export_airflow_dags.sh"),
-            "--target-dir",
-            str(target),
-            "--params",
-            "retries=0",
-        ],
+    export = PROJECT_ROOT / "scripts" / "export_airflow_dags.sh"
+    _run_ok(
+        ["bash", str(export), "--target-dir", str(target), "--params", "retries=0"],
         cwd=tmp_path_factory.mktemp("elsewhere"),
         env={**os.environ, "IA_PORTFOLIO_KEDRO_PYTHON": sys.executable},
-        capture_output=True,
-        text=True,
         timeout=600,
-        check=False,
     )
-    assert result.returncode == 0, _tail(result.stdout + result.stderr)
     return target
 
 
@@ -135,31 +142,23 @@ def airflow_env(
             "KEDRO_DISABLE_TELEMETRY": "1",
         }
     )
-    result = subprocess.run(
+    _run_ok(
         [str(airflow_venv / "bin" / "airflow"), "db", "migrate"],
         cwd=home,
         env=env,
-        capture_output=True,
-        text=True,
         timeout=300,
-        check=False,
     )
-    assert result.returncode == 0, _tail(result.stdout + result.stderr)
     return env
 
 
 @pytest.fixture(scope="module")
 def dagbag(airflow_venv: Path, airflow_env: dict[str, str], dags_folder: Path) -> dict:
-    result = subprocess.run(
+    result = _run_ok(
         [str(airflow_venv / "bin" / "python"), "-c", DAGBAG_SCRIPT, str(dags_folder)],
-        cwd=airflow_env["AIRFLOW_HOME"],
+        cwd=Path(airflow_env["AIRFLOW_HOME"]),
         env=airflow_env,
-        capture_output=True,
-        text=True,
         timeout=300,
-        check=False,
     )
-    assert result.returncode == 0, _tail(result.stdout + result.stderr)
     line = next(x for x in result.stdout.splitlines() if x.startswith("DAGBAG="))
     return json.loads(line.removeprefix("DAGBAG="))
 

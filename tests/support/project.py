@@ -3,6 +3,8 @@ what a run left behind (outputs, served model)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import mlflow
@@ -16,6 +18,24 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # Small search budgets: tests check behaviour, benchmarks and real runs check figures.
 FAST_SCORING_PARAMS = {"scoring": {"tuning": {"n_trials": 2, "timeout_s": 60}}}
+# Every sentiment model family shrunk to seconds.
+FAST_SENTIMENT_PARAMS = {
+    "sentiment": {
+        "data": {"sample_size": 600},
+        "baselines": {"tfidf_logreg": {"tuning": {"n_trials": 2}}},
+        "word_vectors": {"vector_size": 16, "epochs": 2},
+        "recurrent": {
+            "max_len": 32,
+            "tuning": {"n_trials": 1},
+            "search_space": {
+                "epochs": {"type": "int", "low": 1, "high": 1},
+                "units": {"type": "int", "low": 8, "high": 8},
+            },
+        },
+        "transformer": {"max_length": 32, "tuning": {"n_trials": 2}},
+        "latency": {"n_texts": 5},
+    }
+}
 
 
 def copy_project(destination: Path) -> Path:
@@ -57,3 +77,16 @@ def run_pipeline(
         # in-process stack; a second session in the same process would reuse it.
         while mlflow.active_run():
             mlflow.end_run()
+
+
+def last_printed_line(script: str, cwd: Path) -> str:
+    """Run ``script`` in a fresh interpreter of this venv (nothing loaded by the
+    test process helps it) and return the last line it printed."""
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=cwd,
+    )
+    return result.stdout.strip().splitlines()[-1]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 import textwrap
 
 import mlflow
@@ -19,6 +17,7 @@ from ia_portfolio.pipelines.sentiment.serving_model import (
     SentimentModel,
 )
 from ia_portfolio.pipelines.sentiment.text import tokenize
+from tests.support.project import last_printed_line
 
 CLEARLY_POSITIVE = ["love it, delicious and perfect", "excellent tasty snack, great"]
 CLEARLY_NEGATIVE = ["awful stale box, I hate it", "terrible and disgusting, broken"]
@@ -216,14 +215,7 @@ def test_pyfunc_model_keeps_the_contract_in_a_fresh_process(separable_train, tmp
         print(model.predict(pd.DataFrame({{"text": texts}})).to_json(orient="records"))
         """
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=tmp_path,
-    )
-    output = pd.read_json(io.StringIO(result.stdout.strip().splitlines()[-1]))
+    output = pd.read_json(io.StringIO(last_printed_line(script, cwd=tmp_path)))
     assert list(output.columns) == ["label", "probability_positive", "reason"]
     assert output["label"].tolist() == ["negative"] * 2 + ["positive"] * 2 + [
         "unknown"

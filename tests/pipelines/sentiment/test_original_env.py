@@ -12,23 +12,21 @@ import pandas as pd
 import pytest
 
 from tests.pipelines.sentiment.conftest import separable_corpus
-from tests.support.project import champion_version, copy_project, data_dir, run_pipeline
+from tests.support.project import (
+    FAST_SENTIMENT_PARAMS,
+    champion_version,
+    copy_project,
+    data_dir,
+    run_pipeline,
+)
 
 pytestmark = pytest.mark.slow
 
+# The shared fast budgets, smaller still, with fine-tuning switched on.
 TINY = {
     "sentiment": {
+        **FAST_SENTIMENT_PARAMS["sentiment"],
         "data": {"sample_size": 300},
-        "baselines": {"tfidf_logreg": {"tuning": {"n_trials": 1}}},
-        "word_vectors": {"vector_size": 8, "epochs": 1},
-        "recurrent": {
-            "max_len": 12,
-            "tuning": {"n_trials": 1},
-            "search_space": {
-                "epochs": {"type": "int", "low": 1, "high": 1},
-                "units": {"type": "int", "low": 8, "high": 8},
-            },
-        },
         "transformer": {
             "max_length": 16,
             "tuning": {"n_trials": 1},

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import pytest
 
 from ia_portfolio.pipelines.sentiment.nodes import REPORT_COLUMNS
 from ia_portfolio.pipelines.sentiment.text import dedup_key
-from tests.support.project import champion_version, data_dir
+from tests.support.project import champion_version, data_dir, last_printed_line
 
 pytestmark = pytest.mark.slow
 
@@ -126,14 +124,7 @@ def test_registered_champion_keeps_the_contract_in_a_fresh_process(
         print(model.predict(pd.DataFrame({{"text": {texts!r}}})).to_json(orient="records"))
         """
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=project,
-    )
-    output = pd.read_json(io.StringIO(result.stdout.strip().splitlines()[-1]))
+    output = pd.read_json(io.StringIO(last_printed_line(script, cwd=project)))
     assert list(output.columns) == ["label", "probability_positive", "reason"]
     assert len(output) == len(texts)
     judged, empty = output.iloc[:2], output.iloc[2]
