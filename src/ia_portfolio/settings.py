@@ -6,6 +6,7 @@ from ia_portfolio.config import ProjectConfigLoader
 from ia_portfolio.hooks import RuntimeParamsHooks, SchemaValidationHooks
 from ia_portfolio.promotion import ModelPromotionHooks
 from ia_portfolio.run_safety import OutputBackupHooks, StopSignalHooks
+from ia_portfolio.tracking import BatchedParamsMlflowHook
 
 # omegaconf 2.4 deprecates an API that Kedro and kedro-mlflow still call on every
 # config load; the warning says nothing about this project.
@@ -17,7 +18,12 @@ HOOKS = (
     ModelPromotionHooks(),
     OutputBackupHooks(),
     StopSignalHooks(),
+    # Last, so it is called where kedro-mlflow's own plugin hook was (pluggy calls
+    # the latest registered first): the run opens before and closes before ours.
+    BatchedParamsMlflowHook(),
 )
+# Replaced by BatchedParamsMlflowHook, which logs parameters in batches.
+DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)
 
 CONFIG_LOADER_CLASS = ProjectConfigLoader
 CONFIG_LOADER_ARGS = {
