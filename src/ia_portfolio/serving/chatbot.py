@@ -81,7 +81,10 @@ class MessageRequest(BaseModel):
         default=None,
         ge=dt.date(2000, 1, 1),
         le=dt.date(2100, 12, 31),
-        description="The conversation's date, for relative dates (default: today)",
+        description="The conversation's date, for relative dates (default: today); "
+        "from 2000-01-01 to 2100-12-31",
+        # JSON Schema has no bound for dates: the years, as a pattern.
+        json_schema_extra={"pattern": r"^(20[0-9]{2}|2100)-"},
     )
 
 

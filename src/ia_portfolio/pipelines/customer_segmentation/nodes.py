@@ -13,6 +13,7 @@ from sklearn.cluster import HDBSCAN, AgglomerativeClustering, KMeans
 from sklearn.metrics import (
     adjusted_rand_score,
     davies_bouldin_score,
+    pairwise_distances,
     silhouette_score,
 )
 from sklearn.neighbors import KNeighborsClassifier
@@ -270,11 +271,17 @@ def _sample(scaled: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
     return scaled.sample(n=size, random_state=seed)
 
 
-def _quality(x: np.ndarray, labels: np.ndarray, seed: int) -> tuple[float, float]:
+def _quality(
+    x: np.ndarray, labels: np.ndarray, distances: np.ndarray
+) -> tuple[float, float]:
+    """Silhouette and Davies-Bouldin of ``labels`` on ``x`` (noise left out), with
+    ``x``'s pairwise distances computed once by the caller for all labellings."""
     keep = labels != NOISE
     if len(np.unique(labels[keep])) < 2:
         return float("nan"), float("nan")
-    sil = silhouette_score(x[keep], labels[keep], random_state=seed)
+    if not keep.all():
+        distances = distances[np.ix_(keep, keep)]
+    sil = silhouette_score(distances, labels[keep], metric="precomputed")
     return float(sil), float(davies_bouldin_score(x[keep], labels[keep]))
 
 
@@ -300,11 +307,14 @@ def select_k(
     """
     sample = _sample(scaled, model_params["metric_sample_size"], seed).to_numpy()
     x = _sample(scaled, model_params["kmeans_sample_size"], seed).to_numpy()
+    # Once for every k (metric_sample_size² floats: ~0.5 GB at 8,000), instead of
+    # once per silhouette: 52 -> 45 CPU-s for the CDNOW run, same figures.
+    distances = pairwise_distances(sample)
     rows = []
     for k in range(model_params["k_min"], model_params["k_max"] + 1):
         model = KMeans(n_clusters=k, n_init=model_params["n_init"], random_state=seed)
         model.fit(x)
-        sil, db = _quality(sample, model.predict(sample), seed)
+        sil, db = _quality(sample, model.predict(sample), distances)
         rows.append(
             {
                 "k": k,
@@ -388,9 +398,10 @@ def fit_models(
     }
     metric_index = _sample(scaled, model_params["metric_sample_size"], seed).index
     position = scaled.index.get_indexer(metric_index)
+    distances = pairwise_distances(x[position])
     rows = []
     for name, assigned in labels.items():
-        sil, db = _quality(x[position], assigned[position], seed)
+        sil, db = _quality(x[position], assigned[position], distances)
         counts = pd.Series(assigned[assigned != NOISE]).value_counts(normalize=True)
         noise = float((assigned == NOISE).mean())
         n_seg = int(counts.size)
