@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from ia_portfolio import __version__
 from ia_portfolio.serving.catalog import KEDRO_ENV_ENV, ProjectModels, find_project_path
@@ -29,7 +30,10 @@ def create_app(project_path: Path | None = None, env: str | None = None) -> Fast
     models = ProjectModels(
         project_path or find_project_path(), env or os.environ.get(KEDRO_ENV_ENV)
     )
-    app = FastAPI(
+    # Swagger UI from files shipped in fastapi-offline: /docs works without
+    # reaching a CDN. No ReDoc: its page still fetches a logo from redoc.ly.
+    app = FastAPIOffline(
+        redoc_url=None,
         title="ia_portfolio API",
         version=__version__,
         description=(
