@@ -19,7 +19,12 @@ $(BIN)/.installed: requirements.lock requirements-data.lock pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-setup: $(BIN)/.installed
+# Debian's Fashion-MNIST photos: product_insights' default images.
+FASHION_MNIST := /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz
+$(FASHION_MNIST):
+	apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist >/dev/null
+
+setup: $(BIN)/.installed $(FASHION_MNIST)
 
 run: setup
 	$(BIN)/kedro run
