@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.project import (
+    FAST_RECOMMENDATION_PARAMS,
     FAST_SCORING_PARAMS,
     FAST_SENTIMENT_PARAMS,
     copy_project,
@@ -39,3 +40,15 @@ def trained_sentiment_project(
     run_pipeline(project, "sentiment", runtime_params=FAST_SENTIMENT_PARAMS)
     yield project
 
+
+@pytest.fixture(scope="session")
+def trained_recommendation_project(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Path]:
+    """A project copy on which ``kedro run --pipeline=recommendation`` has run once
+    on the packaged MovieLens-100K with small search budgets (its MLflow store:
+    ``<project>/mlflow.db``, the model registered as
+    ``ia_portfolio_recommendation@champion``)."""
+    project = copy_project(tmp_path_factory.mktemp("recommendation_project"))
+    run_pipeline(project, "recommendation", runtime_params=FAST_RECOMMENDATION_PARAMS)
+    yield project

@@ -36,6 +36,21 @@ FAST_SENTIMENT_PARAMS = {
         "latency": {"n_texts": 5},
     }
 }
+# Every recommendation candidate searched with a trial or two on MovieLens-100K.
+FAST_RECOMMENDATION_PARAMS = {
+    "recommendation": {
+        "candidates": {
+            "popularity": {"tuning": {"n_trials": 2}},
+            "als": {"tuning": {"n_trials": 2}},
+            "bpr": {
+                "tuning": {"n_trials": 1},
+                "search_space": {"iterations": {"type": "int", "low": 20, "high": 20}},
+            },
+            "item_knn": {"tuning": {"n_trials": 2}},
+            "hybrid": {"tuning": {"n_trials": 8}},
+        }
+    }
+}
 
 
 def copy_project(destination: Path) -> Path:

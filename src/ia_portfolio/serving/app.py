@@ -13,6 +13,7 @@ from ia_portfolio import __version__
 from ia_portfolio.serving.catalog import KEDRO_ENV_ENV, ProjectModels, find_project_path
 from ia_portfolio.serving.chatbot import chatbot_router
 from ia_portfolio.serving.monitoring import metrics_router
+from ia_portfolio.serving.recommendation import recommendation_router
 from ia_portfolio.serving.safety import install_safety
 from ia_portfolio.serving.scoring import ScoringRoutes
 from ia_portfolio.serving.sentiment import sentiment_router
@@ -55,6 +56,7 @@ def create_app(project_path: Path | None = None, env: str | None = None) -> Fast
         sentiment_router(models, os.environ.get(SENTIMENT_MODEL_URI_ENV))
     )
     app.include_router(chatbot_router(models))
+    app.include_router(recommendation_router(models))
     app.include_router(metrics_router())
 
     def openapi() -> dict[str, Any]:
