@@ -34,7 +34,9 @@ MODEL_DATASET = "recommendation.registered_model"
 TRAIN_COMMAND = "kedro run --pipeline=recommendation"
 DEFAULT_K, MAX_K = 5, 50
 MAX_ITEMS_READ = 100
-MAX_ID = 2**63 - 1
+# The largest integer a JSON number carries exactly (clients parsing JSON numbers as
+# doubles, and schema validators, cannot tell larger ids apart).
+MAX_ID = 2**53 - 1
 
 ItemId = Annotated[int, Field(ge=0, le=MAX_ID)]
 K = Annotated[int, Field(ge=1, le=MAX_K, description=f"Items to return, 1 to {MAX_K}")]
