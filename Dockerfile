@@ -1,7 +1,7 @@
 # The ia_portfolio API (FastAPI on uvicorn) with the project's configuration and the
-# scoring and sentiment models trained and promoted at build time into the image's own
-# MLflow store (/app/mlflow.db + /app/mlruns). Build, run, volumes and settings:
-# docs/deployment.md.
+# scoring, sentiment and chatbot models trained and promoted at build time into the
+# image's own MLflow store (/app/mlflow.db + /app/mlruns). Build, run, volumes and
+# settings: docs/deployment.md.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -32,6 +32,9 @@ RUN pip install --no-deps .
 
 COPY conf/ conf/
 COPY data/ data/
+# The chatbot run scores its parsers on the hand-written utterances kept with the
+# tests (the only file of tests/ in the image, see .dockerignore).
+COPY tests/pipelines/chatbot/natural_utterances.jsonl tests/pipelines/chatbot/
 RUN mkdir -p conf/local && chown -R app:app /app
 USER app
 
@@ -40,7 +43,8 @@ USER app
 # mounted from a volume instead (IA_PORTFOLIO_PROJECT_PATH).
 ARG TRAIN_MODELS=true
 RUN if [ "$TRAIN_MODELS" = "true" ]; then \
-        kedro run --pipeline=scoring && kedro run --pipeline=sentiment; \
+        kedro run --pipeline=scoring && kedro run --pipeline=sentiment \
+        && kedro run --pipeline=chatbot; \
     fi
 
 EXPOSE 8000

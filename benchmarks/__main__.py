@@ -1,6 +1,7 @@
 """``python -m benchmarks [all|scale|serving|sentiment_serving|text_analytics|
 smart_city|public_health|customer_segmentation|customer_segmentation_olist|
-sentiment|api_revisions] [options]``.
+sentiment|recommendation|recommendation_serving|chatbot_serving|api_revisions]
+[options]``.
 
 Runs the chosen benchmarks, writes ``benchmarks/results/<name>.json`` and
 ``benchmarks/results/README.md``, and prints a summary table.
@@ -20,7 +21,9 @@ from typing import Any
 
 from benchmarks import (
     api_revisions,
+    chatbot_serving,
     pipeline_runs,
+    recommendation_serving,
     report,
     scale,
     sentiment_serving,
@@ -88,8 +91,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--trained-project",
         type=Path,
         default=None,
-        help="sentiment_serving: serve this project, where `kedro run "
-        "--pipeline=sentiment` already ran, instead of training a copy",
+        help="sentiment_serving, recommendation_serving, chatbot_serving: serve this "
+        "project, where `kedro run --pipeline=<name>` already ran, instead of "
+        "training a copy",
     )
     parser.add_argument(
         "--repeats",
@@ -111,22 +115,30 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="smart_city, public_health, customer_segmentation_olist: generated rows (default: the full size)",
     )
     parser.add_argument(
-        "--connections", type=int, default=4, help="serving, sentiment_serving: wrk -c"
+        "--connections",
+        type=int,
+        default=4,
+        help="serving, sentiment_serving, chatbot_serving: wrk -c",
     )
     parser.add_argument(
-        "--threads", type=int, default=1, help="serving, sentiment_serving: wrk -t"
+        "--threads",
+        type=int,
+        default=1,
+        help="serving, sentiment_serving: wrk -t (chatbot_serving: one per connection)",
     )
     parser.add_argument(
         "--duration",
         type=int,
         default=20,
-        help="serving, sentiment_serving: measured seconds per server (and scenario)",
+        help="serving, sentiment_serving, chatbot_serving: measured seconds per "
+        "server (and scenario)",
     )
     parser.add_argument(
         "--warmup",
         type=int,
         default=5,
-        help="serving, sentiment_serving: warm-up seconds per server (and scenario)",
+        help="serving, sentiment_serving, chatbot_serving: warm-up seconds per "
+        "server (and scenario)",
     )
     parser.add_argument(
         "--max-load",
@@ -200,6 +212,24 @@ def _run_sentiment_serving(args: argparse.Namespace, workdir: Path) -> bool:
     return sentiment_serving.run(config, workdir, args.results_dir)["ok"]
 
 
+def _run_recommendation_serving(args: argparse.Namespace, workdir: Path) -> bool:
+    config = recommendation_serving.RecommendationServingConfig(
+        trained_project=args.trained_project,
+        max_load=args.max_load,
+        max_wait_s=args.max_wait,
+    )
+    return recommendation_serving.run(config, workdir, args.results_dir)["ok"]
+
+
+def _run_chatbot_serving(args: argparse.Namespace, workdir: Path) -> bool:
+    config = chatbot_serving.ChatbotServingConfig(
+        trained_project=args.trained_project,
+        **_load_test_options(args),
+        **_quiet_machine_options(args),
+    )
+    return chatbot_serving.run(config, workdir, args.results_dir)["ok"]
+
+
 def _run_text_analytics(args: argparse.Namespace, workdir: Path) -> bool:
     config = text_analytics.TextAnalyticsConfig(
         repeats=args.repeats, max_load=args.max_load, max_wait_s=args.max_wait
@@ -238,6 +268,8 @@ RUNNERS: dict[str, Runner] = {
     "scale": _run_scale,
     "serving": _run_serving,
     "sentiment_serving": _run_sentiment_serving,
+    "recommendation_serving": _run_recommendation_serving,
+    "chatbot_serving": _run_chatbot_serving,
     "text_analytics": _run_text_analytics,
     **{name: _pipeline_runner(spec) for name, spec in pipeline_runs.SPECS.items()},
     "api_revisions": _run_api_revisions,

@@ -250,6 +250,89 @@ def _sentiment_serving_section(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _recommendation_serving_section(result: dict[str, Any]) -> list[str]:
+    config, training = result["config"], result.get("training", {})
+    trained = (
+        "a project trained beforehand"
+        if training.get("reused")
+        else f"`{training.get('command', '?')}` in {training.get('wall_s', 0):.0f} s"
+    )
+    rows = [
+        [target, route, *(str(figures[key]) for key in LATENCY_KEYS)]
+        for target, route, figures in (
+            ("API (uvicorn, 1 worker)", "GET /recommendation/users/{id}", result["api"]["get_user"]),
+            ("API (uvicorn, 1 worker)", "POST /recommendation/recommend", result["api"]["post_recommend"]),
+            ("Azure Function, in process", "GET /api/recommendations/{id}", result["function"]["get_user"]),
+        )
+    ]  # fmt: skip
+    return [
+        "## recommendation_serving: the promoted recommender, one request at a time",
+        "",
+        f"Model {config['model']} from {trained}; k = {config['k']}; "
+        f"{config['requests']} requests per route after {config['warmup']} of "
+        "warm-up, known readers and lists of 1-5 items just read drawn with a fixed "
+        f"seed. API start-up {result['api']['startup_s']} s; function cold start "
+        f"(model load) {result['function']['cold_start_s']} s.",
+        "",
+        _machine_line(result),
+        "",
+        markdown_table(["target", "route", *LATENCY_KEYS], rows),
+        "",
+    ]
+
+
+LATENCY_KEYS = ["p50_ms", "p90_ms", "p99_ms", "max_ms", "requests_per_s"]
+
+
+def _chatbot_serving_section(result: dict[str, Any]) -> list[str]:
+    config, training = result["config"], result.get("training", {})
+    trained = (
+        "a project trained beforehand, reused"
+        if training.get("reused")
+        else f"trained in {training.get('wall_s', 0):.0f} s"
+    )
+    rows = [
+        [
+            key.replace("/", " / "),
+            f"{figures['requests_per_s']:,.1f}",
+            f"{figures['p50_ms']:.2f}",
+            f"{figures['p99_ms']:.2f}",
+            f"{figures['requests']:,}",
+            str(figures["non_2xx"] + figures["socket_errors"]),
+            f"{figures['server_rss_bytes_after'] / MIB:,.0f} MiB",
+            str(figures["load_average_before"]["1min"]),
+        ]
+        for key, figures in result.get("results", {}).items()
+    ]
+    lines = [
+        "## chatbot_serving: `POST /chatbot/messages`, whole conversations",
+        "",
+        f"Parser: `{training.get('command', '?')}` ({trained}); chosen "
+        f"{training.get('chosen_parser', '?')} (held-out slot micro F1 "
+        f"{_optional(training.get('test_slot_micro_f1'), '{:.3f}')}), registered "
+        f"version {result.get('model_version', '?')} (alias `champion`). The API, 1 "
+        f"worker, loaded with {config['wrk']}: {config['connections']} connections, "
+        f"{config['threads']} thread(s), {config['duration_s']} s after a "
+        f"{config['warmup_s']} s warm-up; each request is one turn of a scripted "
+        "8-turn booking conversation (greeting, slots one by one, a no, a "
+        "correction, yes), a new conversation id each time, one connection per wrk "
+        "thread so that turns arrive in order: parsing, dialogue state, metrics and "
+        "the conversation log line.",
+        "",
+        _machine_line(result),
+        "",
+        markdown_table(
+            ["server / scenario", "requests/s", "p50 ms", "p99 ms", "requests"]
+            + ["errors", "server RSS", "load 1-min"],
+            rows,
+        ),
+        "",
+    ]
+    if "error" in result:
+        lines += [f"Failed: {result['error']}", ""]
+    return lines
+
+
 def _text_analytics_section(result: dict[str, Any]) -> list[str]:
     detection, full = result["language_detection"], result["full_analysis"]
     accuracy = result["accuracy"]
@@ -371,6 +454,10 @@ def write_readme(results_dir: Path) -> Path:
         lines += _serving_section(serving)
     if sentiment := _load(results_dir, "sentiment_serving"):
         lines += _sentiment_serving_section(sentiment)
+    if recommendation := _load(results_dir, "recommendation_serving"):
+        lines += _recommendation_serving_section(recommendation)
+    if chatbot := _load(results_dir, "chatbot_serving"):
+        lines += _chatbot_serving_section(chatbot)
     if text := _load(results_dir, "text_analytics"):
         lines += _text_analytics_section(text)
     for name, spec in SPECS.items():

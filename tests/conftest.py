@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.project import (
+    FAST_CHATBOT_PARAMS,
     FAST_RECOMMENDATION_PARAMS,
     FAST_SCORING_PARAMS,
     FAST_SENTIMENT_PARAMS,
+    PROJECT_ROOT,
     copy_project,
     run_pipeline,
 )
@@ -51,4 +54,25 @@ def trained_recommendation_project(
     ``ia_portfolio_recommendation@champion``)."""
     project = copy_project(tmp_path_factory.mktemp("recommendation_project"))
     run_pipeline(project, "recommendation", runtime_params=FAST_RECOMMENDATION_PARAMS)
+    yield project
+
+
+# The chatbot's hand-written utterances, read by the catalog from the project.
+CHATBOT_NATURAL_UTTERANCES = Path("tests/pipelines/chatbot/natural_utterances.jsonl")
+
+
+@pytest.fixture(scope="session")
+def trained_chatbot_project(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Path]:
+    """A project copy (with the hand-written utterances) on which ``kedro run
+    --pipeline=chatbot`` has run once with small budgets (its MLflow store:
+    ``<project>/mlflow.db``, the parser registered as
+    ``ia_portfolio_chatbot@champion``)."""
+    project = copy_project(tmp_path_factory.mktemp("chatbot_project"))
+    (project / CHATBOT_NATURAL_UTTERANCES).parent.mkdir(parents=True)
+    shutil.copy(
+        PROJECT_ROOT / CHATBOT_NATURAL_UTTERANCES, project / CHATBOT_NATURAL_UTTERANCES
+    )
+    run_pipeline(project, "chatbot", runtime_params=FAST_CHATBOT_PARAMS)
     yield project

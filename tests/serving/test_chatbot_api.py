@@ -14,26 +14,13 @@ import httpx
 import pytest
 
 from tests.serving.container import running_api
-from tests.support.project import (
-    PROJECT_ROOT,
-    champion_version,
-    copy_project,
-    run_pipeline,
-)
+from tests.support.project import champion_version
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`"),
 ]
 
-NATURAL = Path("tests") / "pipelines" / "chatbot" / "natural_utterances.jsonl"
-TINY = {
-    "chatbot": {
-        "tagger": {"c1": [0.05], "c2": [0.05], "max_iterations": 50},
-        "intents": {"C": [10.0]},
-        "latency": {"repeats": 1},
-    }
-}
 CONVERSATION = [
     ("hello", "request:origin"),
     ("I want to fly from Toulouse to Mexico", "request:departure_date"),
@@ -48,22 +35,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    copy = copy_project(tmp_path_factory.mktemp("chatbot_project"))
-    (copy / NATURAL).parent.mkdir(parents=True)
-    shutil.copy(PROJECT_ROOT / NATURAL, copy / NATURAL)
-    run_pipeline(copy, "chatbot", runtime_params=TINY)
-    return copy
-
-
-@pytest.fixture(scope="module")
-def api(project: Path, tmp_path_factory: pytest.TempPathFactory):
+def api(trained_chatbot_project: Path, tmp_path_factory: pytest.TempPathFactory):
     log_file = tmp_path_factory.mktemp("chatbot_api") / "api.log"
-    with running_api(project, log_file) as base:
+    with running_api(trained_chatbot_project, log_file) as base:
         yield base
 
 
-def test_the_run_promotes_a_parser_that_beat_the_rules(project: Path) -> None:
+def test_the_run_promotes_a_parser_that_beat_the_rules(
+    trained_chatbot_project: Path,
+) -> None:
+    project = trained_chatbot_project
     version = champion_version(project, "ia_portfolio_chatbot")
     assert version.tags["quality_gate"] == "passed"
     metrics = json.loads(
@@ -74,7 +55,7 @@ def test_the_run_promotes_a_parser_that_beat_the_rules(project: Path) -> None:
 
 
 def test_a_whole_conversation_books_the_corrected_flight(
-    api: str, project: Path
+    api: str, trained_chatbot_project: Path
 ) -> None:
     for text, expected in CONVERSATION:
         response = httpx.post(
@@ -99,7 +80,8 @@ def test_a_whole_conversation_books_the_corrected_flight(
     assert "chatbot_summary_rejections_total 1.0" in metrics
     assert "chatbot_bookings_total 1.0" in metrics
     assert "chatbot_nlu_latency_seconds_count" in metrics
-    [log] = (project / "data" / "logs" / "chatbot").glob("conversations-*.jsonl")
+    logs = trained_chatbot_project / "data" / "logs" / "chatbot"
+    [log] = logs.glob("conversations-*.jsonl")
     records = [json.loads(line) for line in log.read_text().splitlines()]
     assert [r["act"] for r in records[-len(CONVERSATION) :]] == [
         a for _, a in CONVERSATION

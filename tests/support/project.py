@@ -52,6 +52,16 @@ FAST_RECOMMENDATION_PARAMS = {
     }
 }
 
+# The chatbot's searches cut to one point and a BiLSTM trained for seconds.
+FAST_CHATBOT_PARAMS = {
+    "chatbot": {
+        "tagger": {"c1": [0.05], "c2": [0.05], "max_iterations": 50},
+        "neural_tagger": {"word_dims": 16, "units": 16, "max_epochs": 3},
+        "intents": {"C": [10.0], "stacking": {"folds": 3}},
+        "latency": {"repeats": 1},
+    }
+}
+
 
 def copy_project(destination: Path) -> Path:
     """A copy of this project's configuration with empty data folders."""

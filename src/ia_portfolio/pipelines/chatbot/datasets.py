@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import logging
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
 from kedro.io import AbstractDataset, DatasetError
 from kedro_datasets._typing import TablePreview
+
+from ia_portfolio.pipelines.chatbot.frames import frames_utterances
+
+logger = logging.getLogger(__name__)
 
 
 class CitiesDataset(AbstractDataset[None, pd.DataFrame]):
@@ -69,3 +76,59 @@ class CitiesDataset(AbstractDataset[None, pd.DataFrame]):
     def preview(self, nrows: int = 5) -> TablePreview:
         """The largest cities, for kedro-viz."""
         return TablePreview(self.load().head(nrows).to_dict(orient="split"))
+
+
+class FramesDataset(AbstractDataset[None, pd.DataFrame]):
+    """Maluuba Frames' ``frames.json`` read as the pipeline's utterance table
+    (``ia_portfolio.pipelines.chatbot.frames``): one row per user turn whose
+    slot values are located in its text; the turns dropped are counted in the
+    log.
+
+    Example catalog entry::
+
+        chatbot.raw_utterances:
+          type: ia_portfolio.pipelines.chatbot.datasets.FramesDataset
+          filepath: data/01_raw/frames/frames.json
+    """
+
+    def __init__(
+        self,
+        *,
+        filepath: str,
+        default_reference_date: str = "2016-08-01",
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self._filepath = PurePosixPath(filepath)
+        self._default_reference_date = default_reference_date
+        self.metadata = metadata
+
+    def load(self) -> pd.DataFrame:
+        dialogues = json.loads(Path(self._filepath).read_text(encoding="utf-8"))
+        if not isinstance(dialogues, list):
+            raise DatasetError(
+                f"{self._filepath}: expected a JSON list of dialogues (frames.json)."
+            )
+        table, counts = frames_utterances(dialogues, self._default_reference_date)
+        logger.info(
+            "Frames %s: %d dialogues, %d user turns, %d kept, %d dropped (a slot "
+            "value not found in the text), %d without text.",
+            self._filepath,
+            len(dialogues),
+            counts["user_turns"],
+            counts["kept"],
+            counts["dropped_unlocated"],
+            counts["dropped_empty"],
+        )
+        return table
+
+    def save(self, data: None) -> None:
+        raise DatasetError(f"{type(self).__name__} is read-only.")
+
+    def _exists(self) -> bool:
+        return Path(self._filepath).is_file()
+
+    def _describe(self) -> dict[str, Any]:
+        return {
+            "filepath": str(self._filepath),
+            "default_reference_date": self._default_reference_date,
+        }

@@ -1,5 +1,5 @@
 """How well a parser reads utterances: entity-level precision, recall and F1 per
-slot (seqeval, exact spans), the course's score (exact span 1, overlapping span of
+slot (seqeval, exact spans; and partial: overlapping spans), the course's score (exact span 1, overlapping span of
 the right slot 0.5, per gold entity), normalised values right, intent accuracy."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from seqeval.metrics import classification_report
 
@@ -35,6 +36,7 @@ def slot_scores(
     report = classification_report(
         gold_tags, predicted_tags, output_dict=True, zero_division=0
     )
+    partial = partial_scores(gold, predicted)
     rows = []
     for slot in (*SLOTS, "micro"):
         scores = report.get(slot if slot in SLOTS else "micro avg", {})
@@ -45,9 +47,52 @@ def slot_scores(
                 "recall": float(scores.get("recall", 0.0)),
                 "f1": float(scores.get("f1-score", 0.0)),
                 "support": int(scores.get("support", 0)),
+                **partial[slot],
             }
         )
     return pd.DataFrame(rows)
+
+
+def _f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def partial_scores(
+    gold: Sequence[Sequence[dict[str, Any]]],
+    predicted: Sequence[Sequence[dict[str, Any]]],
+) -> dict[str, dict[str, float]]:
+    """Per slot and micro-averaged: ``partial_precision`` (share of predicted
+    entities that overlap a gold entity of their slot), ``partial_recall``
+    (share of gold entities overlapped by a predicted one of their slot) and
+    their ``partial_f1``: the course's "partial match" per slot."""
+    counts = {slot: [0, 0, 0, 0] for slot in SLOTS}  # hit pred, pred, hit gold, gold
+
+    def overlaps(span: dict[str, Any], others: Sequence[dict[str, Any]]) -> bool:
+        return any(
+            o["slot"] == span["slot"]
+            and o["start"] < span["end"]
+            and span["start"] < o["end"]
+            for o in others
+        )
+
+    for gold_spans, predicted_spans in zip(gold, predicted, strict=True):
+        for span in predicted_spans:
+            counts[span["slot"]][0] += overlaps(span, gold_spans)
+            counts[span["slot"]][1] += 1
+        for span in gold_spans:
+            counts[span["slot"]][2] += overlaps(span, predicted_spans)
+            counts[span["slot"]][3] += 1
+    counts["micro"] = [sum(c[i] for c in counts.values()) for i in range(4)]
+    scores = {}
+    for slot, (hit_predicted, n_predicted, hit_gold, n_gold) in counts.items():
+        precision = hit_predicted / n_predicted if n_predicted else 0.0
+        recall = hit_gold / n_gold if n_gold else 0.0
+        scores[slot] = {
+            "partial_precision": precision,
+            "partial_recall": recall,
+            "partial_f1": _f1(precision, recall),
+        }
+    return scores
 
 
 def course_score(
@@ -97,3 +142,51 @@ def fully_understood(
     """The intent right and exactly the gold slots with the gold values."""
     values = {k: v for k, v in result["values"].items() if v is not None}
     return result["intent"] == gold_intent and values == gold_values
+
+
+def family_counts(
+    families: Sequence[str],
+    gold: Sequence[Sequence[dict[str, Any]]],
+    predicted: Sequence[Sequence[dict[str, Any]]],
+) -> pd.DataFrame:
+    """Per template family: entities found exactly (``hits``), ``predicted``
+    and ``gold`` entities, whose sums give the micro F1."""
+    rows = []
+    for family, gold_spans, predicted_spans in zip(
+        families, gold, predicted, strict=True
+    ):
+        gold_set = {(s["slot"], s["start"], s["end"]) for s in gold_spans}
+        predicted_set = {(s["slot"], s["start"], s["end"]) for s in predicted_spans}
+        rows.append(
+            (family, len(gold_set & predicted_set), len(predicted_set), len(gold_set))
+        )
+    table = pd.DataFrame(rows, columns=["family", "hits", "predicted", "gold"])
+    return table.groupby("family").sum()
+
+
+def counts_f1(counts: pd.DataFrame) -> float:
+    """Micro F1 of summed entity counts."""
+    total = counts["predicted"].sum() + counts["gold"].sum()
+    return float(2 * counts["hits"].sum() / total) if total else 0.0
+
+
+def family_bootstrap_win_share(
+    challenger: pd.DataFrame, incumbent: pd.DataFrame, resamples: int, seed: int
+) -> float:
+    """Share of resamples of the families (with replacement) in which the
+    challenger's micro F1 beats the incumbent's: how sure one can be that it
+    is better on families like these, not only on these."""
+    columns = ["hits", "predicted", "gold"]
+    incumbent_counts = incumbent[columns].to_numpy()
+    challenger_counts = challenger.reindex(incumbent.index, fill_value=0)[
+        columns
+    ].to_numpy()
+    rng = np.random.default_rng(seed)
+    drawn = rng.integers(0, len(incumbent_counts), (resamples, len(incumbent_counts)))
+
+    def f1(counts: np.ndarray) -> np.ndarray:
+        hits, predicted, gold = counts[drawn].sum(axis=1).T
+        total = predicted + gold
+        return np.divide(2 * hits, total, out=np.zeros(resamples), where=total > 0)
+
+    return float(np.mean(f1(challenger_counts) > f1(incumbent_counts)))

@@ -1,5 +1,6 @@
 """Natural-language understanding of booking requests: a CRF slot tagger, a
-TF-IDF intent classifier, the rule/gazetteer baseline they must beat, and the
+TF-IDF intent classifier (alone or stacked with the keyword rules), the
+rule/gazetteer baseline they must beat, and the
 ``FlightRequestParser`` that joins a tagger and an intent model with the
 normaliser (what the served model runs)."""
 
@@ -11,10 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import numpy as np
 import sklearn_crfsuite
 from dateparser.search import search_dates
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion, make_pipeline
 
 from ia_portfolio.pipelines.chatbot.normalise import (
@@ -63,6 +66,13 @@ WORD_CLASSES = (
     ("weekday", WEEKDAY_WORDS),
     ("currency", CURRENCY_WORDS),
     ("number_word", NUMBER_WORDS),
+)
+WORD_CLASS_NAMES = (
+    *(name for name, _ in WORD_CLASSES),
+    "ordinal",
+    "numeric_date",
+    "number",
+    "word",
 )
 
 
@@ -235,6 +245,80 @@ class RuleIntentModel:
         if GREETINGS.search(text) and len(text.split()) <= 3:
             return "greet"
         return "inform"
+
+
+def rule_evidence(texts: Sequence[str], intents: Sequence[str]) -> np.ndarray:
+    """One-hot of the intent the keyword rules give each text, over ``intents``."""
+    found = RuleIntentModel().predict(texts)
+    return np.array([[f == i for i in intents] for f in found], dtype=float)
+
+
+def out_of_family_probabilities(
+    texts: Sequence[str],
+    intents: Sequence[str],
+    families: Sequence[str],
+    c: float,
+    folds: int,
+    seed: int,
+) -> tuple[np.ndarray, list[str]]:
+    """P(intent) of each text by a TF-IDF classifier that never saw its template
+    family (families split in ``folds`` groups), columns in sorted intent order:
+    how the classifier behaves on phrasings it was not trained on."""
+    labels = sorted(set(intents))
+    texts, intents = np.asarray(texts, dtype=object), np.asarray(intents)
+    probabilities = np.zeros((len(texts), len(labels)))
+    splitter = GroupKFold(n_splits=min(folds, len(set(families))))
+    for fit_rows, held_rows in splitter.split(texts, intents, groups=families):
+        model = new_intent_classifier(c, seed).fit(texts[fit_rows], intents[fit_rows])
+        columns = [labels.index(label) for label in model.classes_]
+        probabilities[np.ix_(held_rows, columns)] = model.predict_proba(
+            texts[held_rows]
+        )
+    return probabilities, labels
+
+
+@dataclass
+class StackedIntentClassifier:
+    """The TF-IDF classifier's probabilities and the keyword rules' intent,
+    combined by a class-balanced logistic regression that learned, on
+    out-of-family probabilities, when to trust which: a held-out phrasing of
+    "restart" looks like nothing the classifier saw, and the rules' keywords
+    may still know it."""
+
+    text_model: Any
+    combiner: LogisticRegression
+    labels: list[str]
+
+    @classmethod
+    def fit(
+        cls,
+        texts: Sequence[str],
+        intents: Sequence[str],
+        families: Sequence[str],
+        c: float,
+        stacking: dict[str, Any],
+        seed: int,
+    ) -> StackedIntentClassifier:
+        probabilities, labels = out_of_family_probabilities(
+            texts, intents, families, c, stacking["folds"], seed
+        )
+        combiner = LogisticRegression(
+            C=stacking["combiner_C"],
+            class_weight="balanced",
+            max_iter=2000,
+            random_state=seed,
+        ).fit(np.hstack([probabilities, rule_evidence(texts, labels)]), intents)
+        text_model = new_intent_classifier(c, seed).fit(list(texts), list(intents))
+        return cls(text_model, combiner, labels)
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        if not len(texts):
+            return []
+        probabilities = np.zeros((len(texts), len(self.labels)))
+        columns = [self.labels.index(label) for label in self.text_model.classes_]
+        probabilities[:, columns] = self.text_model.predict_proba(list(texts))
+        evidence = rule_evidence(texts, self.labels)
+        return list(self.combiner.predict(np.hstack([probabilities, evidence])))
 
 
 @dataclass

@@ -6,20 +6,26 @@ hand-written utterances, and the chosen parser registered."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import itertools
 import json
 import logging
 import random
 import time
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from mlflow.models import infer_signature
 from sklearn.metrics import accuracy_score
+from threadpoolctl import threadpool_limits
 
 from ia_portfolio.pipelines.chatbot.evaluation import (
+    counts_f1,
     course_score,
+    family_bootstrap_win_share,
+    family_counts,
     fully_understood,
     slot_scores,
     value_accuracy,
@@ -27,11 +33,15 @@ from ia_portfolio.pipelines.chatbot.evaluation import (
 from ia_portfolio.pipelines.chatbot.models import (
     CrfSlotTagger,
     FlightRequestParser,
+    IntentModel,
     RuleIntentModel,
     RuleSlotTagger,
+    SlotTagger,
+    StackedIntentClassifier,
     new_crf,
     new_intent_classifier,
 )
+from ia_portfolio.pipelines.chatbot.sequence import TAGS, BiLstmSlotTagger, TokenEncoder
 from ia_portfolio.pipelines.chatbot.serving_model import (
     FlightRequestModel,
     parser_output,
@@ -48,6 +58,13 @@ from ia_portfolio.pipelines.chatbot.text import (
 from ia_portfolio.promotion import ModelRelease, quality_gate
 
 logger = logging.getLogger(__name__)
+
+
+# TensorFlow takes seconds to import: loaded by the node that trains the BiLSTM
+# only, so that the API and other pipelines do not pay for it.
+def _neural() -> ModuleType:
+    return importlib.import_module("ia_portfolio.pipelines.chatbot.neural")
+
 
 COLUMNS = ["utterance_id", "family", "intent", "text", "requested_slot"]
 COLUMNS += ["reference_date", "spans", "values"]
@@ -206,16 +223,14 @@ def _tags(table: pd.DataFrame) -> list[list[str]]:
     ]
 
 
-def _micro_f1(tagger: CrfSlotTagger | RuleSlotTagger, table: pd.DataFrame) -> float:
+def _spans_column(tagger: SlotTagger, table: pd.DataFrame) -> list[str]:
     predicted = tagger.predict_spans(
         table["text"].tolist(), table["requested_slot"].tolist()
     )
-    scores = slot_scores(
-        table["text"].tolist(),
-        [json.loads(spans) for spans in table["spans"]],
-        [[span.as_dict() for span in spans] for spans in predicted],
-    )
-    return float(scores.loc[scores.slot == "micro", "f1"].iloc[0])
+    return [
+        json.dumps([span.as_dict() for span in spans], ensure_ascii=False)
+        for spans in predicted
+    ]
 
 
 def tune_slot_tagger(
@@ -223,20 +238,30 @@ def tune_slot_tagger(
     validation: pd.DataFrame,
     gazetteer: Gazetteer,
     tagger: dict[str, Any],
-) -> tuple[CrfSlotTagger, pd.DataFrame]:
+) -> tuple[CrfSlotTagger, pd.DataFrame, pd.DataFrame]:
     """A CRF per ``(c1, c2)`` of the grid fitted on train and scored (micro F1)
-    on the validation families; the best refitted on train + validation."""
+    on the validation families; the best refitted on train + validation. Also
+    the validation spans of the best grid point before its refit (what the
+    served tagger's choice compares)."""
     texts, asked, tags = (
         train["text"].tolist(),
         train["requested_slot"].tolist(),
         _tags(train),
     )
-    rows = []
+    gold = [json.loads(spans) for spans in validation["spans"]]
+    rows, validation_spans = [], {}
     for c1, c2 in itertools.product(tagger["c1"], tagger["c2"]):
         started = time.perf_counter()
         model = CrfSlotTagger(gazetteer, new_crf(c1, c2, tagger["max_iterations"]))
         model.fit(texts, asked, tags)
-        f1 = _micro_f1(model, validation)
+        validation_spans[c1, c2] = _spans_column(model, validation)
+        f1 = counts_f1(
+            family_counts(
+                validation["family"].tolist(),
+                gold,
+                [json.loads(spans) for spans in validation_spans[c1, c2]],
+            )
+        )
         rows.append(
             {"c1": c1, "c2": c2, "validation_micro_f1": f1,
              "fit_s": time.perf_counter() - started}
@@ -251,44 +276,162 @@ def tune_slot_tagger(
         gazetteer, new_crf(float(best.c1), float(best.c2), tagger["max_iterations"])
     ).fit(both["text"].tolist(), both["requested_slot"].tolist(), _tags(both))
     search["chosen"] = (search.c1 == best.c1) & (search.c2 == best.c2)
-    return chosen, search
+    crf_validation = validation.loc[:, ["utterance_id", "family"]].assign(
+        predicted_spans=validation_spans[best.c1, best.c2]
+    )
+    return chosen, search, crf_validation
+
+
+def _intent_model(
+    kind: str,
+    c: float,
+    table: pd.DataFrame,
+    stacking: dict[str, Any],
+    seed: int,
+) -> IntentModel:
+    if kind == "tfidf":
+        return new_intent_classifier(c, seed).fit(table["text"], table["intent"])
+    if kind == "stacked":
+        return StackedIntentClassifier.fit(
+            table["text"].tolist(),
+            table["intent"].tolist(),
+            table["family"].tolist(),
+            c,
+            stacking,
+            seed,
+        )
+    raise ValueError(f"Unknown intent classifier kind '{kind}': tfidf or stacked.")
 
 
 def tune_intent_classifier(
     train: pd.DataFrame, validation: pd.DataFrame, intents: dict[str, Any], seed: int
-) -> tuple[Any, pd.DataFrame]:
-    """TF-IDF + logistic regression per ``C`` of the grid, scored (accuracy) on
-    the validation families; the best refitted on train + validation."""
+) -> tuple[IntentModel, pd.DataFrame]:
+    """Per kind (``tfidf``: TF-IDF + logistic regression; ``stacked``: its
+    out-of-family probabilities and the keyword rules combined) and ``C`` of
+    the grid, fitted on train and scored (accuracy) on the validation families;
+    the best refitted on train + validation. One BLAS thread: two make these
+    small fits several times slower."""
     rows = []
-    for c in intents["C"]:
-        model = new_intent_classifier(c, seed).fit(train["text"], train["intent"])
-        accuracy = accuracy_score(
-            validation["intent"], model.predict(validation["text"])
+    with threadpool_limits(limits=1, user_api="blas"):
+        for kind, c in itertools.product(intents["kinds"], intents["C"]):
+            model = _intent_model(kind, c, train, intents["stacking"], seed)
+            accuracy = accuracy_score(
+                validation["intent"], model.predict(validation["text"].tolist())
+            )
+            rows.append({"kind": kind, "C": c, "validation_accuracy": float(accuracy)})
+            logger.info("Intents %s C=%g: validation accuracy %.4f", kind, c, accuracy)
+        search = pd.DataFrame(rows)
+        best = search.sort_values(
+            ["validation_accuracy", "C"], ascending=[False, True], kind="stable"
+        ).iloc[0]
+        both = pd.concat([train, validation], ignore_index=True)
+        search["chosen"] = (search.kind == best.kind) & (search.C == best.C)
+        chosen = _intent_model(
+            str(best.kind), float(best.C), both, intents["stacking"], seed
         )
-        rows.append({"C": c, "validation_accuracy": float(accuracy)})
-    search = pd.DataFrame(rows)
-    best = search.sort_values(
-        ["validation_accuracy", "C"], ascending=[False, True]
-    ).iloc[0]
-    both = pd.concat([train, validation], ignore_index=True)
-    search["chosen"] = search.C == best.C
-    return new_intent_classifier(float(best.C), seed).fit(
-        both["text"], both["intent"]
-    ), search
+    return chosen, search
+
+
+def train_neural_tagger(
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    gazetteer: Gazetteer,
+    neural_tagger: dict[str, Any],
+    seed: int,
+) -> tuple[BiLstmSlotTagger, pd.DataFrame]:
+    """The BiLSTM tagger (word, cue-word, character and token features; Keras,
+    run in NumPy) trained on the training families with early stopping on the
+    validation families' loss, and its loss per epoch."""
+    encoder = TokenEncoder.fit(
+        train["text"].tolist(),
+        gazetteer,
+        neural_tagger["min_word_count"],
+        neural_tagger["max_chars"],
+    )
+    tag_index = {tag: i for i, tag in enumerate(TAGS)}
+
+    def encoded(table: pd.DataFrame) -> tuple[list, list[list[int]]]:
+        return (
+            [
+                encoder.encode(text, asked)
+                for text, asked in zip(table["text"], table["requested_slot"])
+            ],
+            [[tag_index[tag] for tag in tags] for tags in _tags(table)],
+        )
+
+    return _neural().train_bilstm(
+        encoder, encoded(train), encoded(validation), neural_tagger, seed
+    )
+
+
+def choose_parser(
+    crf_validation: pd.DataFrame,
+    neural_tagger: BiLstmSlotTagger,
+    validation: pd.DataFrame,
+    gazetteer: Gazetteer,
+    choice: dict[str, Any],
+    seed: int,
+) -> dict[str, Any]:
+    """The served tagger, chosen on the validation families only. Both trained
+    taggers are compared as trained on the training families alone (the CRF's
+    best grid point before its refit, the BiLSTM at its early-stopping epoch).
+    The CRF, the simpler model, is kept unless the BiLSTM's slot micro F1 beats
+    it in at least ``choice.confidence`` of ``choice.resamples`` bootstrap
+    resamples of the validation families: generalising to new phrasings is the
+    question, and a few families can sway a point estimate. The rules' figure
+    is shown beside them."""
+    gold = [json.loads(spans) for spans in validation["spans"]]
+    families = validation["family"].tolist()
+
+    def counts(predicted: list[str]) -> pd.DataFrame:
+        return family_counts(families, gold, [json.loads(p) for p in predicted])
+
+    by_tagger = {
+        "crf": counts(crf_validation["predicted_spans"].tolist()),
+        "bilstm": counts(_spans_column(neural_tagger, validation)),
+        "rules": counts(_spans_column(RuleSlotTagger(gazetteer), validation)),
+    }
+    share = family_bootstrap_win_share(
+        by_tagger["bilstm"], by_tagger["crf"], choice["resamples"], seed
+    )
+    chosen = "bilstm" if share >= choice["confidence"] else "crf"
+    scores = {name: counts_f1(table) for name, table in by_tagger.items()}
+    logger.info(
+        "Validation slot micro F1 %s; the BiLSTM beats the CRF in %.1f %% of "
+        "family resamples: serving %s.",
+        {name: round(f1, 4) for name, f1 in scores.items()},
+        100 * share,
+        chosen,
+    )
+    return {
+        "validation_slot_micro_f1": scores,
+        "bilstm_beats_crf_share": share,
+        "chosen": chosen,
+        "rule": (
+            "the CRF unless the BiLSTM's slot micro F1 on the validation families "
+            f"beats it in at least {choice['confidence']:.0%} of "
+            f"{choice['resamples']:,} bootstrap resamples of those families (both "
+            "trained on the training families only)"
+        ),
+    }
 
 
 def assemble_parsers(
     slot_tagger: CrfSlotTagger,
-    intent_classifier: Any,
+    neural_tagger: BiLstmSlotTagger,
+    intent_classifier: IntentModel,
     gazetteer: Gazetteer,
     normalisation: dict[str, Any],
 ) -> dict[str, FlightRequestParser]:
-    """The trained parser (CRF + intent classifier) and the rule baseline, both
-    with the same normaliser."""
+    """The trained parsers (CRF or BiLSTM tagger, the same intent classifier)
+    and the rule baseline, all with the same normaliser."""
     currency = normalisation["default_currency"]
     return {
         "crf": FlightRequestParser(
             "crf", slot_tagger, intent_classifier, gazetteer, currency
+        ),
+        "bilstm": FlightRequestParser(
+            "bilstm", neural_tagger, intent_classifier, gazetteer, currency
         ),
         "rules": FlightRequestParser(
             "rules", RuleSlotTagger(gazetteer), RuleIntentModel(), gazetteer, currency
@@ -325,24 +468,32 @@ def evaluate_parsers(
             table["text"].tolist(), gold_spans, [r["spans"] for r in results]
         ).assign(parser=name, evaluation_set=set_name)
         scores.append(table_scores)
+        # Sets without normalised gold values (Maluuba Frames) score spans and
+        # intents only.
+        has_values = any(gold_values)
         understood = [
-            fully_understood(intent, values, result)
+            fully_understood(intent, values, result) if has_values else None
             for intent, values, result in zip(table["intent"], gold_values, results)
         ]
+        micro = table_scores.set_index("slot").loc["micro"]
         summary.setdefault(name, {})[set_name] = {
             "utterances": len(table),
-            "slot_micro_f1": float(
-                table_scores.loc[table_scores.slot == "micro", "f1"].iloc[0]
-            ),
+            "slot_micro_f1": float(micro["f1"]),
+            "slot_micro_partial_f1": float(micro["partial_f1"]),
             "slot_f1": dict(zip(table_scores.slot, table_scores.f1.astype(float))),
+            "slot_partial_f1": dict(
+                zip(table_scores.slot, table_scores.partial_f1.astype(float))
+            ),
             "course_score": course_score(gold_spans, [r["spans"] for r in results]),
             "value_accuracy": value_accuracy(
                 gold_values, [r["values"] for r in results]
-            ),
+            )
+            if has_values
+            else None,
             "intent_accuracy": float(
                 accuracy_score(table["intent"], [r["intent"] for r in results])
             ),
-            "fully_understood": float(np.mean(understood)),
+            "fully_understood": float(np.mean(understood)) if has_values else None,
         }
         predictions.append(
             table.loc[:, ["utterance_id", "family", "intent", "text", "values"]].assign(
@@ -360,7 +511,9 @@ def evaluate_parsers(
         )
     slot_table = pd.concat(scores, ignore_index=True)
     slot_table = slot_table.loc[
-        :, ["parser", "evaluation_set", "slot", "precision", "recall", "f1", "support"]
+        :,
+        ["parser", "evaluation_set", "slot", "precision", "recall", "f1", "support"]
+        + ["partial_precision", "partial_recall", "partial_f1"],
     ]
     return slot_table, pd.concat(predictions, ignore_index=True), summary
 
@@ -400,12 +553,14 @@ def register_model(
     metrics: dict[str, Any],
     promotion: dict[str, Any],
 ) -> ModelRelease:
-    """The CRF parser as an MLflow pyfunc (text, conversation date, the slot the
-    bot asked for and a known departure in; intent, spans and normalised values
-    out), with the verdict of its gate: slot micro F1 on the held-out families
-    against the rule baseline's."""
+    """The parser chosen on validation (``metrics["chosen_parser"]``) as an
+    MLflow pyfunc (text, conversation date, the slot the bot asked for and a
+    known departure in; intent, spans and normalised values out), with the
+    verdict of its gate: slot micro F1 on the held-out families against the
+    rule baseline's."""
     verdict = quality_gate(metrics, promotion["gate"])
-    parser = parsers["crf"]
+    chosen = metrics["chosen_parser"]
+    parser = parsers[chosen]
     example = pd.DataFrame(
         {
             "text": [
@@ -420,38 +575,50 @@ def register_model(
     )
     model = FlightRequestModel(parser)
     output = parser_output(model.parse_frame(example))
-    held_out = metrics["parsers"]["crf"]
+    held_out = metrics["parsers"][chosen]
+    intents = metrics["intent_classifier"]["kind"]
     return ModelRelease(
         python_model=model,
         signature=infer_signature(example, output),
         input_example=example,
         verdict=verdict,
         description=(
-            "Flight-booking NLU: CRF slot tagger + TF-IDF intent classifier, dates "
-            "and budgets normalised. Held-out families: slot micro F1 "
+            f"Flight-booking NLU: {chosen} slot tagger (chosen on the validation "
+            f"families) + {intents} intent classifier, dates and budgets "
+            "normalised. Held-out families: slot micro F1 "
             f"{held_out['test']['slot_micro_f1']:.3f}; hand-written utterances: "
             f"{held_out['hand_written']['slot_micro_f1']:.3f}. {verdict.reason}."
         ),
-        tags={"tagger": "crf", "intents": "tfidf_logreg"},
+        tags={"tagger": chosen, "intents": intents},
         pip_requirements=pip_requirements(),
     )
 
 
 def check_course_utterance(
-    parsers: dict[str, FlightRequestParser], course_utterance: dict[str, Any]
+    parsers: dict[str, FlightRequestParser],
+    parser_choice: dict[str, Any],
+    course_utterance: dict[str, Any],
 ) -> dict[str, Any]:
-    """The course's own test utterance parsed by the CRF parser, and whether it
-    found exactly the expected values."""
-    [result] = parsers["crf"].parse_many(
-        [course_utterance["text"]],
-        [dt.date.fromisoformat(course_utterance["reference_date"])],
-        [""],
-    )
+    """The course's own test utterance parsed by every parser, and whether each
+    found exactly the expected values; at the top level, the chosen parser's."""
     expected = course_utterance["expected"]
+    by_parser = {}
+    for name, parser in parsers.items():
+        [result] = parser.parse_many(
+            [course_utterance["text"]],
+            [dt.date.fromisoformat(course_utterance["reference_date"])],
+            [""],
+        )
+        by_parser[name] = {
+            "intent": result["intent"],
+            "values": result["values"],
+            "parsed_exactly": result["values"] == expected,
+        }
+    chosen = parser_choice["chosen"]
     return {
         "text": course_utterance["text"],
         "expected": expected,
-        "intent": result["intent"],
-        "values": result["values"],
-        "parsed_exactly": result["values"] == expected,
+        "parser": chosen,
+        **by_parser[chosen],
+        "parsers": by_parser,
     }

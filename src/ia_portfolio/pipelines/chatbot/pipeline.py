@@ -1,7 +1,7 @@
-"""The ``chatbot`` pipeline: utterances split by template family, a CRF slot
-tagger and an intent classifier tuned on validation families, compared with a
-rule baseline on held-out families and hand-written utterances, the parser
-registered for the booking assistant."""
+"""The ``chatbot`` pipeline: utterances split by template family, a CRF and a
+BiLSTM slot tagger and an intent classifier tuned on validation families,
+compared with a rule baseline on held-out families and hand-written utterances,
+the parser chosen on validation registered for the booking assistant."""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -40,8 +40,33 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 nodes.tune_slot_tagger,
                 inputs=["train", "validation", "gazetteer", "params:tagger"],
-                outputs=["slot_tagger", "tagger_search"],
+                outputs=["slot_tagger", "tagger_search", "crf_validation"],
                 name="tune_slot_tagger",
+            ),
+            Node(
+                nodes.train_neural_tagger,
+                inputs=[
+                    "train",
+                    "validation",
+                    "gazetteer",
+                    "params:neural_tagger",
+                    "params:seed",
+                ],
+                outputs=["neural_tagger", "neural_training"],
+                name="train_neural_tagger",
+            ),
+            Node(
+                nodes.choose_parser,
+                inputs=[
+                    "crf_validation",
+                    "neural_tagger",
+                    "validation",
+                    "gazetteer",
+                    "params:choice",
+                    "params:seed",
+                ],
+                outputs="parser_choice",
+                name="choose_parser",
             ),
             Node(
                 nodes.tune_intent_classifier,
@@ -53,6 +78,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 nodes.assemble_parsers,
                 inputs=[
                     "slot_tagger",
+                    "neural_tagger",
                     "intent_classifier",
                     "gazetteer",
                     "params:normalisation",
@@ -74,7 +100,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 nodes.check_course_utterance,
-                inputs=["parsers", "params:course_utterance"],
+                inputs=["parsers", "parser_choice", "params:course_utterance"],
                 outputs="course_utterance",
                 name="check_course_utterance",
             ),
@@ -84,7 +110,9 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "evaluation_summary",
                     "latency",
                     "tagger_search",
+                    "neural_training",
                     "intent_search",
+                    "parser_choice",
                     "families",
                     "course_utterance",
                     "params:data",
@@ -103,6 +131,12 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs="tagger_search",
                 outputs="tagger_search_plot",
                 name="plot_tagger_search",
+            ),
+            Node(
+                plots.plot_neural_training,
+                inputs="neural_training",
+                outputs="neural_training_plot",
+                name="plot_neural_training",
             ),
             Node(
                 report.write_report,

@@ -45,3 +45,35 @@ def plot_tagger_search(tagger_search: pd.DataFrame) -> Figure:
     axes.set_xscale("symlog", linthresh=0.01)
     axes.legend(title="L2 penalty")
     return figure
+
+
+def plot_neural_training(neural_training: pd.DataFrame) -> Figure:
+    """Training and validation loss of the BiLSTM per epoch, the kept epoch marked."""
+    figure, axes = new_figure(
+        "BiLSTM tagger training (early stopping on the validation families)",
+        "epoch",
+        "cross-entropy per token (nats)",
+    )
+    axes.plot(
+        neural_training["epoch"],
+        neural_training["train_loss"],
+        marker="o",
+        label="training families",
+    )
+    axes.plot(
+        neural_training["epoch"],
+        neural_training["validation_loss"],
+        marker="o",
+        label="validation families",
+    )
+    kept = neural_training[neural_training["kept"]]
+    axes.scatter(
+        kept["epoch"],
+        kept["validation_loss"],
+        s=150,
+        facecolors="none",
+        edgecolors="black",
+        label="kept weights",
+    )
+    axes.legend()
+    return figure

@@ -8,8 +8,10 @@ or empty) and ``departure_date`` (the departure already known, ISO or empty: a
 (JSON dict: city name, ISO date, ``"<amount> <ISO currency>"`` or
 ``"unlimited"``; null when a found value cannot be read).
 
-The whole parser (CRF, intent classifier, gazetteer, normaliser settings) is
-pickled with this wrapper.
+The whole parser (the tagger chosen on validation: a CRF, or the BiLSTM's
+weights as NumPy arrays; the intent classifier; the gazetteer; the normaliser
+settings) is pickled with this wrapper: serving needs neither TensorFlow nor
+Keras.
 """
 
 from __future__ import annotations
