@@ -15,6 +15,7 @@ from ia_portfolio.serving.chatbot import chatbot_router
 from ia_portfolio.serving.monitoring import metrics_router
 from ia_portfolio.serving.recommendation import recommendation_router
 from ia_portfolio.serving.safety import install_safety
+from ia_portfolio.serving.scene_segmentation import scene_segmentation_router
 from ia_portfolio.serving.scoring import ScoringRoutes
 from ia_portfolio.serving.sentiment import sentiment_router
 
@@ -57,6 +58,7 @@ def create_app(project_path: Path | None = None, env: str | None = None) -> Fast
     )
     app.include_router(chatbot_router(models))
     app.include_router(recommendation_router(models))
+    app.include_router(scene_segmentation_router(models))
     app.include_router(metrics_router())
 
     def openapi() -> dict[str, Any]:
