@@ -6,14 +6,13 @@ into the chat page in headless Chromium."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.serving.container import running_api
+from tests.support.browser import chromium_page
 from tests.support.project import champion_version
 
 pytestmark = [
@@ -31,7 +30,6 @@ CONVERSATION = [
     ("actually from Lyon", "confirm"),
     ("yes", "book"),
 ]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -102,33 +100,19 @@ def test_bad_messages_get_422(api: str) -> None:
 
 @pytest.mark.e2e
 def test_the_chat_page_books_a_flight_in_chromium(api: str) -> None:
-    chromium = os.environ.get("CHROMIUM_EXECUTABLE") or shutil.which("chromium")
-    if chromium is None:
-        pytest.fail(
-            "Chromium is required: `apt-get install -y chromium` (make test-deps)."
-        )
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page()
-            page.goto(f"{api}/chatbot/")
-            messages = [
-                "I want to book a flight from Toulouse to Mexico from 18/01/2022 to "
-                "01/02/2023. I have a budget of 1000€",
-                "yes",
-            ]
-            for count, text in enumerate(messages, start=1):
-                page.fill("#text", text)
-                page.click("button[type=submit]")
-                page.wait_for_function(
-                    f"document.querySelectorAll('.message.bot').length > {count}"
-                )
-            assert "Booked" in page.locator(".message.bot").last.inner_text()
-            assert page.inner_text("#state") == "booked"
-            assert page.locator("dd[data-slot=destination]").inner_text() == "Mexico"
-        finally:
-            browser.close()
+    with chromium_page() as (page, _):
+        page.goto(f"{api}/chatbot/")
+        messages = [
+            "I want to book a flight from Toulouse to Mexico from 18/01/2022 to "
+            "01/02/2023. I have a budget of 1000€",
+            "yes",
+        ]
+        for count, text in enumerate(messages, start=1):
+            page.fill("#text", text)
+            page.click("button[type=submit]")
+            page.wait_for_function(
+                f"document.querySelectorAll('.message.bot').length > {count}"
+            )
+        assert "Booked" in page.locator(".message.bot").last.inner_text()
+        assert page.inner_text("#state") == "booked"
+        assert page.locator("dd[data-slot=destination]").inner_text() == "Mexico"

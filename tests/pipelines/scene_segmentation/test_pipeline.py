@@ -8,8 +8,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
-import shutil
 from pathlib import Path
 
 import httpx
@@ -20,6 +18,7 @@ from PIL import Image
 
 from ia_portfolio.generators.street_scenes import generate_scene
 from tests.serving.container import running_api
+from tests.support.browser import chromium_page
 from tests.support.project import champion_version, copy_project, run_pipeline
 
 pytestmark = pytest.mark.slow
@@ -53,7 +52,6 @@ TINY = {
         "promotion": {"gate": {"min_improvement": -1.0}},
     }
 }
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -134,39 +132,25 @@ def test_non_images_are_refused_with_4xx(api: str) -> None:
 def test_the_page_shows_the_legend_of_a_dropped_scene(
     api: str, scene_png: bytes
 ) -> None:
-    chromium = os.environ.get("CHROMIUM_EXECUTABLE") or shutil.which("chromium")
-    if chromium is None:
-        pytest.fail(
-            "Chromium is required: `apt-get install -y chromium` (make test-deps)."
+    with chromium_page() as (page, _):
+        page.goto(f"{api}/scene_segmentation/")
+        transfer = page.evaluate_handle(
+            """(data) => {
+                const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
+                const transfer = new DataTransfer();
+                transfer.items.add(new File([bytes], "scene.png", {type: "image/png"}));
+                return transfer;
+            }""",
+            base64.b64encode(scene_png).decode(),
         )
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page()
-            page.goto(f"{api}/scene_segmentation/")
-            transfer = page.evaluate_handle(
-                """(data) => {
-                    const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
-                    const transfer = new DataTransfer();
-                    transfer.items.add(new File([bytes], "scene.png", {type: "image/png"}));
-                    return transfer;
-                }""",
-                base64.b64encode(scene_png).decode(),
+        page.dispatch_event("#drop", "drop", {"dataTransfer": transfer})
+        page.wait_for_selector("#legend li[data-category=flat]", timeout=60_000)
+        shares = {
+            item.get_attribute("data-category"): float(
+                item.locator(".share").inner_text().split()[0]
             )
-            page.dispatch_event("#drop", "drop", {"dataTransfer": transfer})
-            page.wait_for_selector("#legend li[data-category=flat]", timeout=60_000)
-            shares = {
-                item.get_attribute("data-category"): float(
-                    item.locator(".share").inner_text().split()[0]
-                )
-                for item in page.locator("#legend li").all()
-            }
-            assert len(shares) == 8
-            assert sum(shares.values()) == pytest.approx(100, abs=0.5)
-            assert page.evaluate("document.getElementById('overlay').width") == 512
-        finally:
-            browser.close()
+            for item in page.locator("#legend li").all()
+        }
+        assert len(shares) == 8
+        assert sum(shares.values()) == pytest.approx(100, abs=0.5)
+        assert page.evaluate("document.getElementById('overlay').width") == 512
