@@ -26,8 +26,10 @@ $(FASHION_MNIST):
 
 setup: $(BIN)/.installed $(FASHION_MNIST)
 
+# Every pipeline, then `scoping`, which measures their runs.
 run: setup
 	$(BIN)/kedro run
+	$(BIN)/kedro run --pipeline=scoping
 
 # Debian's chromium for the browser tests and prometheus for `promtool` (alert
 # rules), a separate Airflow 3 environment and a separate Schemathesis environment

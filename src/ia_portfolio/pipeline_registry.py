@@ -10,6 +10,9 @@ from kedro.framework.project import pipelines as project_pipelines
 from kedro.pipeline import Pipeline
 
 DEFAULT_PIPELINE = "__default__"
+# Pipelines that measure the others' finished runs: a full run would place them at
+# any point among the pipelines they measure, so they run afterwards, by name.
+MEASURING_PIPELINES = ("scoping",)
 
 
 class UnknownPipelineError(ValueError):
@@ -38,12 +41,14 @@ def check_pipeline_names(requested: list[str]) -> None:
             )
         raise UnknownPipelineError(
             f"Unknown pipeline {', '.join(described)}. Valid names: {', '.join(valid)}"
-            f" (or {DEFAULT_PIPELINE}: all of them, when no pipeline is named)."
+            f" (or {DEFAULT_PIPELINE}: all but {', '.join(MEASURING_PIPELINES)},"
+            " when no pipeline is named)."
         )
 
 
 def register_pipelines() -> dict[str, Pipeline]:
-    """Every pipeline under ``pipelines/`` by its name, and all of them as default.
+    """Every pipeline under ``pipelines/`` by its name, and as default all of them
+    but the measuring ones (``kedro run --pipeline=scoping`` after a full run).
 
     ``kedro run --pipeline=<name>`` loads only the named pipelines; an unknown name
     fails here with the list of valid names (Kedro would report a failed import).
@@ -51,5 +56,9 @@ def register_pipelines() -> dict[str, Pipeline]:
     # The names `kedro run` asked for; Kedro's own find_pipelines reads them here.
     check_pipeline_names(getattr(project_pipelines, "_requested_pipelines", None) or [])
     pipelines = find_pipelines(raise_errors=True)
-    pipelines[DEFAULT_PIPELINE] = sum(pipelines.values())
+    pipelines[DEFAULT_PIPELINE] = sum(
+        pipeline
+        for name, pipeline in pipelines.items()
+        if name not in MEASURING_PIPELINES
+    )
     return pipelines
