@@ -34,9 +34,10 @@ RUN pip install --no-deps .
 
 COPY conf/ conf/
 COPY data/ data/
-# The chatbot run scores its parsers on the hand-written utterances kept with the
-# tests (the only file of tests/ in the image, see .dockerignore).
+# The chatbot and sentiment runs score their models on hand-written texts kept with
+# the tests (the only files of tests/ in the image, see .dockerignore).
 COPY tests/pipelines/chatbot/natural_utterances.jsonl tests/pipelines/chatbot/
+COPY tests/pipelines/sentiment/ood_messages.csv tests/pipelines/sentiment/
 RUN mkdir -p conf/local && chown -R app:app /app
 USER app
 

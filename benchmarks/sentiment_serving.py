@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from benchmarks.common import (
+    PROJECT_ROOT,
     VENV_BIN,
+    benchmark_env,
+    copy_project,
+    run_measured,
+    tail,
     wait_for_low_load,
 )
 from benchmarks.serving import (
@@ -32,7 +38,6 @@ from benchmarks.serving import (
     load_target,
     run_against_mlflow,
     running_server,
-    train_copy,
 )
 
 logger = logging.getLogger(__name__)
@@ -40,6 +45,8 @@ logger = logging.getLogger(__name__)
 NAME = "sentiment_serving"
 REGISTERED_MODEL = "ia_portfolio_sentiment"
 METRICS_FILE = Path("data/08_reporting/sentiment/metrics.json")
+# Hand-written out-of-domain messages the pipeline reads from the project.
+MESSAGES = Path("tests/pipelines/sentiment/ood_messages.csv")
 BATCH_SIZE = 32
 # Short airline-customer messages, the kind of text the model is meant for.
 TEXTS = [
@@ -126,6 +133,8 @@ def chosen_model(project: Path) -> dict[str, Any]:
         "chosen_model": name,
         "test_accuracy": test["accuracy"],
         "test_f1_negative": test["f1_negative"],
+        "ood_drugs_test_accuracy": test.get("ood_drugs_test_accuracy"),
+        "ood_drugs_test_f1_negative": test.get("ood_drugs_test_f1_negative"),
         "pipeline_latency_ms_per_text": test["latency_ms_per_text"],
     }
 
@@ -138,9 +147,25 @@ def train(config: SentimentServingConfig, workdir: Path) -> tuple[Path, dict[str
             "reused": True,
             **chosen_model(config.trained_project),
         }
-    project, figures = train_copy(
-        config.train_command(), config.train_timeout_s, workdir
+    project = copy_project(workdir / "project")
+    (project / MESSAGES).parent.mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / MESSAGES, project / MESSAGES)
+    run = run_measured(
+        config.train_command(),
+        cwd=project,
+        env=benchmark_env(),
+        log_file=workdir / "train.log",
+        timeout_s=config.train_timeout_s,
     )
+    if run.exit_code != 0:
+        raise RuntimeError(
+            f"Training failed ({run.exit_code}):\n" + "\n".join(tail(run.log_file))
+        )
+    figures = {
+        "command": "kedro run --pipeline=sentiment",
+        "wall_s": run.wall_s,
+        "log_file": str(run.log_file),
+    }
     return project, {**figures, **chosen_model(project)}
 
 

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from mlflow import MlflowClient
 
+from ia_portfolio.pipelines.sentiment.examples import DOCUMENTATION_EXAMPLES
 from ia_portfolio.serving import create_app
 from ia_portfolio.serving.app import SENTIMENT_MODEL_URI_ENV
 from ia_portfolio.serving.registry import ModelReference
@@ -189,6 +190,35 @@ def test_malformed_json_gets_422(api):
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 422
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="no model trained on the fine-food reviews answers the documentation "
+    "examples correctly yet and passes the out-of-domain gate; the selection then "
+    "falls back to the best validation score (sentiment README, Results)",
+)
+def test_the_documentation_examples_are_answered_correctly(api, champion):
+    """The texts the OpenAPI document shows get the answer a reader expects: the
+    pipeline only chooses models that answer them correctly."""
+    operation = httpx.get(f"{api}/openapi.json").json()["paths"]["/sentiment/predict"][
+        "post"
+    ]
+    examples = operation["requestBody"]["content"]["application/json"]["examples"]
+    shown = [e["value"] for e in examples.values()]
+    texts = [t for body in shown for t in body.get("texts", [body.get("text")])]
+    assert texts == list(DOCUMENTATION_EXAMPLES)
+    expected = [
+        "positive" if y else "negative" for y in DOCUMENTATION_EXAMPLES.values()
+    ]
+    answered = []
+    for body in shown:
+        response = predict(api, body)
+        assert response.status_code == 200, response.text
+        answered += [p["label"] for p in response.json()["predictions"]]
+    assert answered == expected
+    _, model = champion
+    assert model.predict(pd.DataFrame({"text": texts}))["label"].tolist() == expected
 
 
 def test_openapi_documents_the_limits_and_examples(api):

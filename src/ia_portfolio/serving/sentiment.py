@@ -1,14 +1,20 @@
 """``/sentiment``: label and probability for one text or a batch, answered by the
-model the ``sentiment`` pipeline promoted in the project's MLflow registry."""
+model the ``sentiment`` pipeline promoted in the project's MLflow registry.
+
+The promoted model is compiled at load time (``pipelines.sentiment.compiled``):
+linear and lexicon models answer on the event loop with plain arithmetic, neural
+ones in a worker thread; both give the pyfunc model's answers and keep its
+judging rule (texts it cannot judge are flagged, not scored)."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import mlflow.pyfunc
-import pandas as pd
 from fastapi import APIRouter, Body, HTTPException
+from fastapi.concurrency import run_in_threadpool
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -18,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from ia_portfolio.pipelines.sentiment.compiled import CompiledSentiment
+from ia_portfolio.pipelines.sentiment.examples import DOCUMENTATION_EXAMPLES
 from ia_portfolio.serving.catalog import ProjectModels
 from ia_portfolio.serving.registry import (
     ModelInfo,
@@ -153,22 +161,38 @@ def text_sentiment(
     )
 
 
+# The texts of the documentation, which the pipeline requires the chosen model to
+# answer correctly.
+_ONE, *_BATCH = DOCUMENTATION_EXAMPLES
 REQUEST_EXAMPLES: dict[str, Any] = {
-    "one text": {
-        "summary": "One text",
-        "value": {"text": "Flight delayed three hours and no one tells us why."},
-    },
+    "one text": {"summary": "One text", "value": {"text": _ONE}},
     "batch": {
         "summary": "A batch, answered in order",
-        "value": {
-            "texts": [
-                "Lovely crew, smooth flight, on time!",
-                "Lost my luggage again. Never flying with you again.",
-            ]
-        },
+        "value": {"texts": _BATCH},
     },
 }
 UNAVAILABLE = {503: {"description": f"No model registered yet: run `{TRAIN_COMMAND}`"}}
+
+
+@dataclass(frozen=True)
+class ServedSentimentModel:
+    """The promoted pyfunc model and its compiled form (what answers)."""
+
+    pyfunc: mlflow.pyfunc.PyFuncModel
+    compiled: CompiledSentiment
+    threshold: float
+    labels: str
+
+
+def serve(pyfunc_model: mlflow.pyfunc.PyFuncModel) -> ServedSentimentModel:
+    """Compile the registered pyfunc model for the API."""
+    config = pyfunc_model.model_config
+    return ServedSentimentModel(
+        pyfunc=pyfunc_model,
+        compiled=CompiledSentiment(pyfunc_model.unwrap_python_model()),
+        threshold=float(config["threshold"]),
+        labels=str(config["label_description"]),
+    )
 
 
 def sentiment_router(models: ProjectModels, model_uri: str | None = None) -> APIRouter:
@@ -179,10 +203,10 @@ def sentiment_router(models: ProjectModels, model_uri: str | None = None) -> API
         if model_uri
         else models.reference(MODEL_DATASET)
     )
-    registered = models.champion(reference, TRAIN_COMMAND, prepare=lambda m: m)
+    registered = models.champion(reference, TRAIN_COMMAND, prepare=serve)
     router = APIRouter(prefix="/sentiment", tags=["sentiment"])
 
-    def available() -> tuple[mlflow.pyfunc.PyFuncModel, ModelInfo]:
+    def available() -> tuple[ServedSentimentModel, ModelInfo]:
         try:
             return registered.get()
         except ModelNotAvailableError as error:
@@ -194,31 +218,26 @@ def sentiment_router(models: ProjectModels, model_uri: str | None = None) -> API
         responses=UNAVAILABLE,
         description=f"Sentiment of one text or of a batch. {LIMITS}",
     )
-    def predict(
+    async def predict(
         request: Annotated[SentimentRequest, Body(openapi_examples=REQUEST_EXAMPLES)],
     ) -> SentimentResponse:
-        model, info = available()
+        # The registry look-up (when one is due) and a neural model's forward pass
+        # block: they run in a worker thread; arithmetic runs on the event loop.
+        served, info = registered.fresh() or await run_in_threadpool(available)
         texts = request.batch()
-        # The request is validated above: skip the pyfunc's own input checks.
-        scores = model.unwrap_python_model().predict(
-            None, pd.DataFrame({"text": texts})
+        compiled = served.compiled
+        scores = (
+            compiled.predict(texts)
+            if compiled.pure
+            else await run_in_threadpool(compiled.predict, texts)
         )
-        predictions = [
-            text_sentiment(index, label, float(positive), str(reason or ""))
-            for index, (label, positive, reason) in enumerate(
-                zip(
-                    scores["label"],
-                    scores["probability_positive"],
-                    scores["reason"],
-                    strict=True,
-                )
-            )
-        ]
-        config = model.model_config
         return SentimentResponse(
-            predictions=predictions,
-            threshold=float(config["threshold"]),
-            labels=str(config["label_description"]),
+            predictions=[
+                text_sentiment(index, label, positive, reason)
+                for index, (label, positive, reason) in enumerate(scores)
+            ],
+            threshold=served.threshold,
+            labels=served.labels,
             model=info,
         )
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
 import pytest
 from sklearn.model_selection import train_test_split
 
@@ -10,6 +13,7 @@ from ia_portfolio.promotion import ModelRelease
 from tests.support.in_memory import InMemoryRun, raw_dataset, run_in_memory
 
 N_REVIEWS = 400
+MESSAGES = Path(__file__).with_name("ood_messages.csv")
 HEAVY_OUTPUTS = (
     "sentiment.word_vectors",
     "sentiment.recurrent_models",
@@ -34,14 +38,20 @@ def run() -> InMemoryRun:
     )
     return run_in_memory(
         cheap,
-        {"raw_texts": sample, "recurrent_models": {}, "transformer_models": {}},
+        {
+            "raw_texts": sample,
+            "ood_drug_reviews": raw_dataset("sentiment.ood_drug_reviews").load(),
+            "ood_messages": pd.read_csv(MESSAGES),
+            "recurrent_models": {},
+            "transformer_models": {},
+        },
         TINY,
     )
 
 
 def test_chosen_model_beats_the_dummy_on_test(run: InMemoryRun) -> None:
     metrics, comparison = run["metrics"], run["model_comparison"]
-    assert set(comparison["model"]) == {"dummy_prior", "tfidf_logreg"}
+    assert set(comparison["model"]) == {"dummy_prior", "vader", "tfidf_logreg"}
     models = metrics["models"]
     chosen = models[metrics["chosen_model"]]
     assert chosen["f1_negative"] > models["dummy_prior"]["f1_negative"]
@@ -65,3 +75,44 @@ def test_registered_release_serves_texts_with_the_gate_verdict(
         release.signature.outputs.input_names()
     )
     assert release.tags["candidate"] == metrics["chosen_model"]
+
+
+def test_every_model_is_scored_out_of_domain(run: InMemoryRun) -> None:
+    texts, results = run["ood_texts"], run["ood_results"]
+    sizes = texts["set"].value_counts().to_dict()
+    # 979 drug reviews in two published parts, the 90 neutral ones left out.
+    assert sizes["drugs_gate"] + sizes["drugs_test"] == 979 - 90
+    assert sizes["messages"] == len(pd.read_csv(MESSAGES))
+    assert sizes["documentation"] == 3
+    assert set(results["model"]) == {"dummy_prior", "vader", "tfidf_logreg"}
+    assert set(results["set"]) == set(sizes)
+    vader = results.set_index(["model", "set"]).loc["vader"]
+    # The lexicon knows polarity words whatever the domain: well above chance.
+    assert vader.loc["messages", "accuracy"] > 0.8
+    assert vader.loc["drugs_test", "roc_auc"] > 0.6
+    comparison = run["model_comparison"].set_index("model")
+    for column in ("ood_drugs_test_f1_negative", "ood_messages_accuracy"):
+        assert comparison[column].between(0, 1).all()
+
+
+def test_choice_reads_the_out_of_domain_gate_not_the_reported_sets(
+    run: InMemoryRun,
+) -> None:
+    comparison = run["model_comparison"].set_index("model")
+    vader = comparison.loc["vader"]
+    eligible = (
+        (comparison["ood_drugs_gate_accuracy"] >= vader["ood_drugs_gate_accuracy"])
+        & (
+            comparison["ood_drugs_gate_f1_negative"]
+            >= vader["ood_drugs_gate_f1_negative"]
+        )
+        & (comparison["documentation_correct"] == 3)
+        & (comparison.index != "vader")  # the yardstick, never chosen
+    )
+    assert comparison["eligible"].tolist() == eligible.tolist()
+    chosen = run["metrics"]["chosen_model"]
+    pool = comparison[eligible] if eligible.any() else comparison.drop("vader")
+    best = pool["validation_f1_negative"].max()
+    assert comparison.loc[chosen, "validation_f1_negative"] >= best - 0.01
+    assert run["metrics"]["chosen_model_eligible"] == bool(eligible.any())
+    assert "## Out of domain" in run["report"]

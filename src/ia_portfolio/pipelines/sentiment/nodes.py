@@ -21,6 +21,7 @@ from mlflow.models import infer_signature
 from sklearn.model_selection import train_test_split
 
 from ia_portfolio.pipelines.sentiment import classifiers
+from ia_portfolio.pipelines.sentiment.examples import DOCUMENTATION_EXAMPLES
 from ia_portfolio.pipelines.sentiment.metrics import (
     best_threshold,
     classification_metrics,
@@ -59,6 +60,11 @@ REPORT_COLUMNS = [
     "latency_ms_per_text",
     "size_mb",
 ]
+# Out-of-domain sets: the reported ones, then the one the choice of model reads.
+OOD_SETS = ("drugs_test", "messages", "drugs_gate")
+OOD_METRICS = ("accuracy", "f1_negative", "roc_auc")
+OOD_COLUMNS = [f"ood_{s}_{m}" for s in OOD_SETS for m in OOD_METRICS]
+DOCUMENTATION = "documentation"
 
 
 @dataclass
@@ -78,9 +84,7 @@ class Candidate:
 # --- data -----------------------------------------------------------------------
 
 
-def prepare_corpus(
-    raw: pd.DataFrame, data: dict[str, Any], seed: int
-) -> pd.DataFrame:
+def prepare_corpus(raw: pd.DataFrame, data: dict[str, Any], seed: int) -> pd.DataFrame:
     """The raw table as the canonical ``text``/``label`` table (1 = positive).
 
     ``data`` names the text and label columns and which raw labels are negative
@@ -179,6 +183,55 @@ def split_corpus(
     )
 
 
+def _labelled(raw: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
+    """``text`` and ``label`` (1 = positive) of the rows whose raw label is one of
+    ``spec``'s negative or positive labels and whose text is not empty."""
+    raw_labels = raw[spec["label_column"]]
+    labels = pd.Series(np.nan, index=raw.index)
+    labels[raw_labels.isin(spec["negative_labels"])] = 0
+    labels[raw_labels.isin(spec["positive_labels"])] = 1
+    texts = raw[spec["text_column"]].astype("string").str.strip()
+    keep = labels.notna() & texts.notna() & (texts.str.len() > 0)
+    return pd.DataFrame(
+        {TEXT: texts[keep].astype(str), LABEL: labels[keep].astype(int)}
+    ).reset_index(drop=True)
+
+
+def prepare_out_of_domain(
+    drug_reviews: pd.DataFrame, messages: pd.DataFrame, spec: dict[str, Any]
+) -> pd.DataFrame:
+    """Labelled texts of other domains than the training data, one ``set`` each:
+    ``drugs_gate`` and ``drugs_test`` (the drugs.com reviews' two published
+    parts), ``messages`` (short hand-written complaints and praise) and
+    ``documentation`` (the texts the API's documentation shows).
+
+    Drug reviews labelled neutral are left out: the question is negative versus
+    positive, and a neutral review belongs to neither.
+    """
+    drugs = spec["drug_reviews"]
+    parts = []
+    for part, rows in drug_reviews.groupby("part", sort=False):
+        parts.append(_labelled(rows, drugs).assign(set=f"drugs_{part}"))
+    parts.append(_labelled(messages, spec["messages"]).assign(set="messages"))
+    parts.append(
+        pd.DataFrame(
+            {
+                TEXT: list(DOCUMENTATION_EXAMPLES),
+                LABEL: list(DOCUMENTATION_EXAMPLES.values()),
+                "set": DOCUMENTATION,
+            }
+        )
+    )
+    texts = pd.concat(parts, ignore_index=True)
+    left_out = drug_reviews[drugs["label_column"]].isin(drugs["ignored_labels"])
+    logger.info(
+        "Out-of-domain texts: %s; %d neutral drug reviews left out.",
+        {k: int(v) for k, v in texts["set"].value_counts(sort=False).items()},
+        int(left_out.sum()),
+    )
+    return texts
+
+
 # --- training -------------------------------------------------------------------
 
 
@@ -209,7 +262,8 @@ def _validation_score(
 def train_baselines(
     train: pd.DataFrame, validation: pd.DataFrame, baselines: dict[str, Any], seed: int
 ) -> dict[str, Candidate]:
-    """The naive baseline (class prior) and a tuned TF-IDF + logistic regression."""
+    """The naive baseline (class prior), the VADER lexicon (nothing learned from
+    the training texts) and a tuned TF-IDF + logistic regression."""
     texts, y = train[TEXT].tolist(), train[LABEL].to_numpy()
     started = time.perf_counter()
     dummy = classifiers.fit_dummy(texts, y)
@@ -237,8 +291,29 @@ def train_baselines(
     )
     return {
         "dummy_prior": _candidate("dummy_prior", dummy_fit, validation),
+        "vader": _vader_candidate(baselines["vader"], validation),
         "tfidf_logreg": _candidate("tfidf_logreg", tfidf, validation),
     }
+
+
+def _vader_candidate(spec: dict[str, Any], validation: pd.DataFrame) -> Candidate:
+    """VADER at its authors' cut-off (positive from a compound score of
+    ``spec["positive_from_compound"]``): a lexicon used as published, learning
+    nothing from the training data, not even a threshold."""
+    started = time.perf_counter()
+    vader = classifiers.VaderClassifier()
+    threshold = (spec["positive_from_compound"] + 1) / 2
+    proba = vader.predict_proba(validation[TEXT].tolist())
+    return Candidate(
+        name="vader",
+        classifier=vader,
+        threshold=threshold,
+        validation=classification_metrics(validation[LABEL], proba, threshold),
+        params={"lexicon": "vaderSentiment", **spec},
+        fit_seconds=time.perf_counter() - started,
+        search_seconds=0.0,
+        n_trials=1,
+    )
 
 
 def train_word_vectors(
@@ -311,7 +386,8 @@ def train_transformer(
     train: pd.DataFrame, validation: pd.DataFrame, spec: dict[str, Any], seed: int
 ) -> dict[str, Candidate]:
     """Frozen MiniLM embeddings (computed once) with a tuned logistic-regression
-    head; with ``fine_tuning.enabled``, also MiniLM fine-tuned with a linear head."""
+    head; with ``fine_tuning.enabled``, also MiniLM fine-tuned with a linear head,
+    stopped early on the validation split."""
     transformer = _transformer()
     encoder = transformer.MiniLMEncoder(spec["max_length"], spec["batch_size"])
     started = time.perf_counter()
@@ -334,14 +410,25 @@ def train_transformer(
     candidates = {"minilm_logreg": _candidate("minilm_logreg", search, validation)}
     fine_tuning = spec["fine_tuning"]
     if fine_tuning["enabled"]:
-        params = {**fine_tuning, "max_length": spec["max_length"]}
+        params = {k: v for k, v in fine_tuning.items() if k != "enabled"}
         started = time.perf_counter()
-        model = transformer.fine_tune(train[TEXT].tolist(), y_train, params, seed)
+        model = transformer.fine_tune(
+            train[TEXT].tolist(),
+            y_train,
+            validation[TEXT].tolist(),
+            y_validation,
+            params,
+            seed,
+        )
         seconds = time.perf_counter() - started
         fitted = SearchResult(
             model=model,
-            params={k: v for k, v in params.items() if k != "enabled"},
-            score=_validation_score(model, validation),
+            params={
+                **params,
+                "best_epoch": model.best_epoch,
+                "evaluations": len(model.history),
+            },
+            score=max(h["validation_f1"] for h in model.history),
             fit_seconds=seconds,
             search_seconds=seconds,
             n_trials=1,
@@ -393,8 +480,86 @@ def _track(candidate: Candidate, row: dict[str, Any], directory: Path) -> None:
                 k: row[k]
                 for k in ("training_s", "tuning_s", "latency_ms_per_text", "size_mb")
             }
+            | {k: row[k] for k in OOD_COLUMNS if np.isfinite(row[k])}
         )
         mlflow.log_artifacts(str(directory), artifact_path="classifier")
+
+
+def evaluate_out_of_domain(
+    baselines: dict[str, Candidate],
+    recurrent_models: dict[str, Candidate],
+    transformers: dict[str, Candidate],
+    texts: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every model on each out-of-domain set, at its own (validation) threshold,
+    as the served model would answer: one row per model and set, and every text's
+    ``P(positive)`` per model."""
+    candidates = {**baselines, **recurrent_models, **transformers}
+    predictions = texts.copy()
+    rows = []
+    for name, candidate in candidates.items():
+        proba = candidate.classifier.predict_proba(texts[TEXT].tolist())
+        predictions[f"p_positive_{name}"] = proba
+        for set_name, part in texts.groupby("set", sort=False):
+            y = part[LABEL].to_numpy()
+            rows.append(
+                {
+                    "model": name,
+                    "set": set_name,
+                    "n_texts": len(part),
+                    "negative_share": float(1 - y.mean()),
+                    **classification_metrics(
+                        y, proba[part.index.to_numpy()], candidate.threshold
+                    ),
+                }
+            )
+        logger.info(
+            "%s out of domain: %s",
+            name,
+            {
+                r[
+                    "set"
+                ]: f"accuracy {r['accuracy']:.3f}, F1 neg. {r['f1_negative']:.3f}"
+                for r in rows
+                if r["model"] == name
+            },
+        )
+    return pd.DataFrame(rows), predictions
+
+
+def _out_of_domain_columns(results: pd.DataFrame) -> pd.DataFrame:
+    """One row per model: ``ood_<set>_<metric>`` and the number of documentation
+    examples answered correctly."""
+    wide = results.pivot(index="model", columns="set", values=list(OOD_METRICS))
+    columns = pd.DataFrame(index=wide.index)
+    for set_name in OOD_SETS:
+        for metric in OOD_METRICS:
+            key = (metric, set_name)
+            columns[f"ood_{set_name}_{metric}"] = (
+                wide[key] if key in wide.columns else np.nan
+            )
+    documentation = results[results["set"] == DOCUMENTATION].set_index("model")
+    columns["documentation_correct"] = (
+        (documentation["accuracy"] * documentation["n_texts"]).round().astype(int)
+    )
+    columns["documentation_total"] = documentation["n_texts"]
+    return columns
+
+
+def _eligible(comparison: pd.DataFrame, gate: dict[str, Any]) -> pd.Series:
+    """Models that transfer: on the gate set (out of domain, not a reported
+    figure), at least the lexicon baseline's score on every gate metric, and (if
+    required) every documentation example answered correctly."""
+    by_model = comparison.set_index("model")
+    eligible = pd.Series(True, index=by_model.index)
+    if gate["baseline"] in by_model.index:
+        baseline = by_model.loc[gate["baseline"]]
+        for metric in gate["metrics"]:
+            column = f"ood_{gate['set']}_{metric}"
+            eligible &= by_model[column] >= baseline[column]
+    if gate["documentation"]:
+        eligible &= by_model["documentation_correct"] == by_model["documentation_total"]
+    return eligible.reindex(comparison["model"]).to_numpy()
 
 
 def evaluate_candidates(
@@ -402,18 +567,25 @@ def evaluate_candidates(
     recurrent_models: dict[str, Candidate],
     transformers: dict[str, Candidate],
     test: pd.DataFrame,
+    out_of_domain: pd.DataFrame,
     latency: dict[str, Any],
     selection: dict[str, Any],
 ) -> tuple[pd.DataFrame, pd.DataFrame, Candidate]:
-    """Every model on the same test split, and the chosen one.
+    """Every model on the same test split and out of domain, and the chosen one.
 
-    The choice uses validation only: the best validation F1 of the negative class;
-    models within ``selection.tolerance`` of it count as tied and the fastest one
-    (median latency per text) wins.
+    The choice never reads the test split nor the reported out-of-domain sets.
+    Eligible models transfer at least as well as the lexicon baseline on the gate
+    set (``selection.gate``) and answer the documentation examples correctly; of
+    those, the best validation F1 of the negative class wins, models within
+    ``selection.tolerance`` of it count as tied and the fastest one (median
+    latency per text) wins. The lexicon itself is the yardstick, never chosen.
+    If no model is eligible, the rule falls back to all the others (logged as a
+    warning, ``eligible`` false for every model in the comparison).
     """
     candidates = {**baselines, **recurrent_models, **transformers}
     texts, y_test = test[TEXT].tolist(), test[LABEL].to_numpy()
     latency_texts = texts[: latency["n_texts"]]
+    ood = _out_of_domain_columns(out_of_domain)
     rows, predictions = [], {TEXT: texts, LABEL: y_test}
     for name, candidate in candidates.items():
         proba = candidate.classifier.predict_proba(texts)
@@ -431,22 +603,39 @@ def evaluate_candidates(
                 "n_trials": candidate.n_trials,
                 "latency_ms_per_text": _latency_ms(candidate.classifier, latency_texts),
                 "size_mb": _size_mb(candidate.classifier, directory),
+                **ood.loc[name].to_dict(),
+                "documentation_correct": int(ood.loc[name, "documentation_correct"]),
+                "documentation_total": int(ood.loc[name, "documentation_total"]),
             }
             _track(candidate, row, directory)
         rows.append(row)
         logger.info("%s on test: %s", name, {k: row[k] for k in REPORT_COLUMNS[1:]})
 
     comparison = pd.DataFrame(rows)
-    best = comparison["validation_f1_negative"].max()
-    tied = comparison[
-        comparison["validation_f1_negative"] >= best - selection["tolerance"]
-    ]
+    gate = selection["gate"]
+    comparison["eligible"] = _eligible(comparison, gate) & (
+        comparison["model"] != gate["baseline"]
+    )
+    pool = comparison[comparison["eligible"]]
+    if pool.empty:
+        logger.warning(
+            "No model passes the out-of-domain gate %s: choosing among all "
+            "models but the gate's baseline.",
+            gate,
+        )
+        pool = comparison[comparison["model"] != gate["baseline"]]
+    best = pool["validation_f1_negative"].max()
+    tied = pool[pool["validation_f1_negative"] >= best - selection["tolerance"]]
     chosen = tied.sort_values("latency_ms_per_text").iloc[0]["model"]
     comparison["chosen"] = comparison["model"] == chosen
     comparison = comparison.sort_values(
         ["validation_f1_negative", "latency_ms_per_text"], ascending=[False, True]
     ).reset_index(drop=True)
-    logger.info("Chosen model: %s.", chosen)
+    logger.info(
+        "Chosen model: %s (eligible: %s).",
+        chosen,
+        ", ".join(comparison.loc[comparison["eligible"], "model"]) or "none",
+    )
     return comparison, pd.DataFrame(predictions), candidates[chosen]
 
 

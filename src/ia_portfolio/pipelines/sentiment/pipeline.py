@@ -1,6 +1,6 @@
 """The ``sentiment`` pipeline: canonical corpus, leak-free splits, models from a
-naive baseline to a frozen transformer, one comparison, the chosen model
-registered."""
+naive baseline and a lexicon to a fine-tuned transformer, one comparison in and
+out of domain, the chosen model registered."""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -16,24 +16,35 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["raw_texts", "params:data", "params:seed"],
                 outputs="corpus",
                 name="prepare_corpus",
+                tags="data_preparation",
             ),
             Node(
                 nodes.split_corpus,
                 inputs=["corpus", "params:split", "params:seed"],
                 outputs=["train", "validation", "test"],
                 name="split_corpus",
+                tags="data_preparation",
+            ),
+            Node(
+                nodes.prepare_out_of_domain,
+                inputs=["ood_drug_reviews", "ood_messages", "params:out_of_domain"],
+                outputs="ood_texts",
+                name="prepare_out_of_domain",
+                tags="data_preparation",
             ),
             Node(
                 nodes.train_baselines,
                 inputs=["train", "validation", "params:baselines", "params:seed"],
                 outputs="baseline_models",
                 name="train_baselines",
+                tags="training",
             ),
             Node(
                 nodes.train_word_vectors,
                 inputs=["train", "params:word_vectors", "glove_vectors", "params:seed"],
                 outputs="word_vectors",
                 name="train_word_vectors",
+                tags="training",
             ),
             Node(
                 nodes.train_recurrent_models,
@@ -46,12 +57,26 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="recurrent_models",
                 name="train_recurrent_models",
+                tags="training",
             ),
             Node(
                 nodes.train_transformer,
                 inputs=["train", "validation", "params:transformer", "params:seed"],
                 outputs="transformer_models",
                 name="train_transformer",
+                tags="training",
+            ),
+            Node(
+                nodes.evaluate_out_of_domain,
+                inputs=[
+                    "baseline_models",
+                    "recurrent_models",
+                    "transformer_models",
+                    "ood_texts",
+                ],
+                outputs=["ood_results", "ood_predictions"],
+                name="evaluate_out_of_domain",
+                tags="evaluation",
             ),
             Node(
                 nodes.evaluate_candidates,
@@ -60,11 +85,13 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "recurrent_models",
                     "transformer_models",
                     "test",
+                    "ood_results",
                     "params:latency",
                     "params:selection",
                 ],
                 outputs=["model_comparison", "test_predictions", "chosen_model"],
                 name="evaluate_candidates",
+                tags="evaluation",
             ),
             Node(
                 report.build_metrics,
@@ -73,28 +100,33 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "train",
                     "validation",
                     "test",
+                    "ood_texts",
                     "params:selection",
                 ],
                 outputs=["metrics", "mlflow_metrics"],
                 name="build_metrics",
+                tags="reporting",
             ),
             Node(
                 plots.plot_roc_curves,
                 inputs=["test_predictions", "model_comparison"],
                 outputs="roc_curves_plot",
                 name="plot_roc_curves",
+                tags="reporting",
             ),
             Node(
                 plots.plot_comparison,
                 inputs="model_comparison",
                 outputs="model_comparison_plot",
                 name="plot_comparison",
+                tags="reporting",
             ),
             Node(
                 report.write_report,
                 inputs=["metrics", "model_comparison", "params:data"],
                 outputs="report",
                 name="write_report",
+                tags="reporting",
             ),
             Node(
                 nodes.register_model,
@@ -108,6 +140,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="registered_model",
                 name="register_model",
+                tags="serving",
             ),
         ]
     )

@@ -7,11 +7,19 @@ offline with transformers: the tokenizer gives ``input_ids`` and
 (unmasked) tokens and L2-normalised, as sentence-transformers does for this model.
 The frozen encoder's weights are read from the installed package, never copied
 into a model file; a fine-tuned encoder is saved with its model.
+
+Fine-tuning keeps the word-piece embeddings frozen (two thirds of the weights: a
+cheaper step, and words the training texts never contain keep their pretrained
+meaning, which is what carries to other domains), batches texts of similar
+lengths together, and stops early on the validation split: the weights of the
+best evaluation are kept.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,10 +28,16 @@ import joblib
 import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
-from tqdm.auto import tqdm
 from transformers import AutoModel, AutoTokenizer
+from transformers.utils import logging as transformers_logging
 
+from ia_portfolio.pipelines.sentiment.metrics import best_threshold, negative_f1
 from ia_portfolio.pipelines.sentiment.text import clean_text
+from ia_portfolio.progress import progress as logged_progress
+
+logger = logging.getLogger(__name__)
+# Progress goes to the log (ia_portfolio.progress), not to bars that flood log files.
+transformers_logging.disable_progress_bar()
 
 EMBEDDING_DIM = 384
 
@@ -82,7 +96,7 @@ class MiniLMEncoder:
         order = np.argsort([len(t) for t in texts], kind="stable")
         starts = range(0, len(texts), self.batch_size)
         if progress:
-            starts = tqdm(starts, desc="MiniLM encoding", unit="batch")
+            starts = logged_progress(starts, "MiniLM encoding (batches)", log=logger)
         embeddings = np.empty((len(texts), EMBEDDING_DIM), dtype="float32")
         for start in starts:
             rows = order[start : start + self.batch_size]
@@ -142,6 +156,9 @@ class FineTunedMiniLMClassifier:
     def __init__(self, encoder: MiniLMEncoder, head: torch.nn.Linear) -> None:
         self.encoder = encoder
         self.head = head
+        # Validation evaluations during fine-tuning (empty once loaded).
+        self.history: list[dict[str, float]] = []
+        self.best_epoch: float | None = None
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         embeddings = torch.from_numpy(self.encoder.encode(texts))
@@ -173,46 +190,198 @@ class FineTunedMiniLMClassifier:
         return cls(encoder, head.eval())
 
 
-def fine_tune(
-    texts: Sequence[str], labels: np.ndarray, params: dict[str, Any], seed: int
-) -> FineTunedMiniLMClassifier:
-    """Train MiniLM and a linear head end to end on binary cross-entropy.
+def _length_bucketed_batches(
+    lengths: np.ndarray, batch_size: int, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """One epoch's batches: shuffled, then sorted by length within pools of 50
+    batches (little padding), and the batches themselves shuffled."""
+    order = rng.permutation(len(lengths))
+    pool = 50 * batch_size
+    batches = []
+    for start in range(0, len(order), pool):
+        chunk = order[start : start + pool]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
 
-    ``params``: ``max_length``, ``batch_size``, ``epochs``, ``learning_rate`` (the
-    encoder's) and ``head_learning_rate`` (the new layer starts from scratch, so it
-    gets a larger step).
-    """
-    torch.manual_seed(seed)
-    texts, labels = list(texts), np.asarray(labels, dtype="float32")
+
+class _EarlyStopping:
+    """Validation F1 of the negative class at each evaluation; the best weights."""
+
+    def __init__(
+        self,
+        classifier: FineTunedMiniLMClassifier,
+        texts: Sequence[str],
+        labels: np.ndarray,
+        patience: int,
+    ) -> None:
+        self.classifier = classifier
+        self.texts, self.labels = list(texts), np.asarray(labels)
+        self.patience = patience
+        self.best_score, self.best_epoch = -1.0, 0.0
+        self.best_state: dict[str, torch.Tensor] = {}
+        self.history: list[dict[str, float]] = []
+        self.waited = 0
+
+    def evaluate(self, epoch: float, loss: float) -> bool:
+        """Score the current weights; True when training should stop."""
+        model = self.classifier.encoder.model
+        model.eval()
+        proba = self.classifier.predict_proba(self.texts)
+        model.train()
+        score = negative_f1(self.labels, proba, best_threshold(self.labels, proba))
+        self.history.append(
+            {"epoch": epoch, "train_loss": loss, "validation_f1": score}
+        )
+        if score > self.best_score:
+            self.best_score, self.best_epoch, self.waited = score, epoch, 0
+            self.best_state = {
+                k: v.detach().clone()
+                for k, v in {
+                    **_prefixed(model, "encoder"),
+                    **_prefixed(self.classifier.head, "head"),
+                }.items()
+            }
+        else:
+            self.waited += 1
+        logger.info(
+            "MiniLM fine-tuning: epoch %.2f, training loss %.4f, validation F1 "
+            "(negative) %.4f, best %.4f at epoch %.2f.",
+            epoch,
+            loss,
+            score,
+            self.best_score,
+            self.best_epoch,
+        )
+        return self.waited >= self.patience
+
+    def restore_best(self) -> FineTunedMiniLMClassifier:
+        """The classifier with the best evaluation's weights, in inference mode."""
+        classifier = self.classifier
+        for prefix, module in (
+            ("encoder", classifier.encoder.model),
+            ("head", classifier.head),
+        ):
+            module.load_state_dict(
+                {
+                    k.removeprefix(f"{prefix}."): v
+                    for k, v in self.best_state.items()
+                    if k.startswith(f"{prefix}.")
+                }
+            )
+            module.eval()
+        classifier.history, classifier.best_epoch = self.history, self.best_epoch
+        return classifier
+
+
+def _trainable_classifier(
+    params: dict[str, Any],
+) -> tuple[FineTunedMiniLMClassifier, torch.optim.Optimizer]:
+    """MiniLM with its embeddings and ``frozen_layers`` bottom layers frozen, a new
+    linear head, and their optimizer."""
     encoder = MiniLMEncoder(params["max_length"], params["batch_size"])
+    model = encoder.model
+    for module in [model.embeddings, *model.encoder.layer[: params["frozen_layers"]]]:
+        module.requires_grad_(False)
     head = torch.nn.Linear(EMBEDDING_DIM, 1)
     optimizer = torch.optim.AdamW(
         [
-            {"params": encoder.model.parameters(), "lr": params["learning_rate"]},
+            {
+                "params": [p for p in model.parameters() if p.requires_grad],
+                "lr": params["learning_rate"],
+            },
             {"params": head.parameters(), "lr": params["head_learning_rate"]},
         ]
     )
+    return FineTunedMiniLMClassifier(encoder, head), optimizer
+
+
+def fine_tune(
+    texts: Sequence[str],
+    labels: np.ndarray,
+    validation_texts: Sequence[str],
+    validation_labels: np.ndarray,
+    params: dict[str, Any],
+    seed: int,
+) -> FineTunedMiniLMClassifier:
+    """Train MiniLM and a linear head end to end on binary cross-entropy, with
+    early stopping on the validation split.
+
+    ``params``: ``max_length``, ``batch_size``, ``max_epochs``, ``learning_rate``
+    (the encoder's), ``head_learning_rate`` (the new layer starts from scratch, so
+    it gets a larger step), ``frozen_layers`` (bottom transformer layers kept as
+    pretrained, besides the embeddings), ``evaluations_per_epoch``, ``patience``
+    (evaluations without a better validation F1 of the negative class before
+    stopping) and ``max_seconds`` (training stops at the first evaluation past
+    it). The weights of the best evaluation are returned; ``history`` holds
+    every evaluation.
+    """
+    torch.manual_seed(seed)
+    started = time.perf_counter()
+    texts, labels = list(texts), np.asarray(labels, dtype="float32")
+    classifier, optimizer = _trainable_classifier(params)
+    encoder, head = classifier.encoder, classifier.head
+    stopping = _EarlyStopping(
+        classifier, validation_texts, validation_labels, params["patience"]
+    )
     loss_function = torch.nn.BCEWithLogitsLoss()
     rng = np.random.default_rng(seed)
+    cleaned = [clean_text(t) for t in texts]
+    lengths = np.array(
+        [
+            len(ids)
+            for ids in encoder.tokenizer(
+                cleaned, truncation=True, max_length=params["max_length"]
+            )["input_ids"]
+        ]
+    )
+    n_batches = -(-len(texts) // params["batch_size"])
+    every = max(1, n_batches // params["evaluations_per_epoch"])
+    batches = logged_progress(
+        (
+            (epoch, step, rows)
+            for epoch in range(params["max_epochs"])
+            for step, rows in enumerate(
+                _length_bucketed_batches(lengths, params["batch_size"], rng), start=1
+            )
+        ),
+        "MiniLM fine-tuning (batches, all epochs)",
+        total=params["max_epochs"] * n_batches,
+        log=logger,
+    )
+    losses: list[float] = []
+    stop = ""
     encoder.model.train()
-    for epoch in range(params["epochs"]):
-        order = rng.permutation(len(texts))
-        starts = tqdm(
-            range(0, len(texts), params["batch_size"]),
-            desc=f"MiniLM fine-tuning, epoch {epoch + 1}/{params['epochs']}",
-            unit="batch",
+    for epoch, step, rows in batches:
+        tokens = encoder.tokenize([texts[i] for i in rows])
+        embeddings = sentence_embeddings(
+            encoder.model, tokens["input_ids"], tokens["attention_mask"]
         )
-        for start in starts:
-            rows = order[start : start + params["batch_size"]]
-            tokens = encoder.tokenize([texts[i] for i in rows])
-            embeddings = sentence_embeddings(
-                encoder.model, tokens["input_ids"], tokens["attention_mask"]
-            )
-            loss = loss_function(
-                head(embeddings).squeeze(-1), torch.from_numpy(labels[rows])
-            )
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    encoder.model.eval()
-    return FineTunedMiniLMClassifier(encoder, head.eval())
+        loss = loss_function(
+            head(embeddings).squeeze(-1), torch.from_numpy(labels[rows])
+        )
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(float(loss.detach()))
+        if step % every and step != n_batches:
+            continue
+        if stopping.evaluate(epoch + step / n_batches, np.mean(losses[-every:])):
+            stop = f"no better validation F1 in {stopping.waited} evaluations"
+        elif time.perf_counter() - started > params["max_seconds"]:
+            stop = f"time budget of {params['max_seconds']} s reached"
+        if stop:
+            break
+    logger.info(
+        "MiniLM fine-tuning stopped after %.2f epochs (%s); weights of epoch %.2f "
+        "kept (validation F1 of the negative class %.4f).",
+        stopping.history[-1]["epoch"],
+        stop or "all epochs done",
+        stopping.best_epoch,
+        stopping.best_score,
+    )
+    return stopping.restore_best()
+
+
+def _prefixed(module: torch.nn.Module, prefix: str) -> dict[str, torch.Tensor]:
+    return {f"{prefix}.{k}": v for k, v in module.state_dict().items()}
