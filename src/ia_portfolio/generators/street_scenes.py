@@ -852,7 +852,7 @@ def _camera_effects(
     sensor noise, applied to the image only (the labels stay exact)."""
     image = canvas.image
     haze_colour = np.asarray(SKY_PALETTES[sky][1], np.float32)
-    visibility = rng.uniform(60, 400)
+    visibility = rng.uniform(150, 700)  # far façades stay visible through the haze
     fog = 1 - np.exp(-np.minimum(canvas.depth, 1e3) / visibility)
     image = image * (1 - fog[..., None]) + haze_colour * fog[..., None]
     if rng.random() < 0.5:  # a cast shadow over part of the street

@@ -38,9 +38,16 @@ def segmenters():
 @pytest.fixture(scope="module")
 def scenes(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     folder = tmp_path_factory.mktemp("scenes")
-    return GeneratedStreetScenesDataset(
-        path=str(folder), scenes={"train": 6, "val": 2, "test": 2}, height=32, width=64
-    ).load()
+    return (
+        GeneratedStreetScenesDataset(
+            path=str(folder),
+            scenes={"train": 6, "val": 2, "test": 2},
+            height=32,
+            width=64,
+        )
+        .load()
+        .index(seed=0)
+    )
 
 
 def _coded(mask: np.ndarray) -> np.ndarray:
@@ -124,16 +131,43 @@ def test_validation_batches_are_the_files_unchanged(segmenters, scenes) -> None:
 def test_generated_folder_is_rewritten_only_when_its_configuration_changes(
     tmp_path: Path,
 ) -> None:
-    dataset = GeneratedStreetScenesDataset(
+    scenes = GeneratedStreetScenesDataset(
         path=str(tmp_path), scenes={"train": 2}, height=16, width=32
-    )
-    first = dataset.load()
+    ).load()
+    first = scenes.index(seed=0)
     stamp = Path(first["image_path"][0]).stat().st_mtime_ns
-    assert Path(dataset.load()["image_path"][0]).stat().st_mtime_ns == stamp
+    assert Path(scenes.index(seed=0)["image_path"][0]).stat().st_mtime_ns == stamp
     bigger = GeneratedStreetScenesDataset(
         path=str(tmp_path), scenes={"train": 3}, height=16, width=32
     ).load()
-    assert len(bigger) == 3
+    assert len(bigger.index(seed=0)) == 3
+
+
+def test_generated_scenes_follow_the_run_seed(tmp_path: Path) -> None:
+    """split_scenes draws generated scenes from params:scene_segmentation.seed."""
+    scenes = GeneratedStreetScenesDataset(
+        path=str(tmp_path),
+        scenes={"train": 2, "val": 1, "test": 1},
+        height=16,
+        width=32,
+    ).load()
+    data = {
+        "folders": {"train": "train", "validation": "val", "test": "test"},
+        "max_scenes": None,
+    }
+
+    def pixels(seed: int) -> np.ndarray:
+        index = split_scenes(scenes, data, seed=seed)
+        assert index["split"].value_counts().to_dict() == {
+            "train": 2,
+            "validation": 1,
+            "test": 1,
+        }
+        return np.asarray(Image.open(index["image_path"][0]))
+
+    first = pixels(1)
+    assert not np.array_equal(pixels(2), first)
+    assert np.array_equal(pixels(1), first)
 
 
 def _write_cityscapes_pair(
@@ -192,3 +226,21 @@ def test_cityscapes_folders_are_read_and_split_like_generated_ones(
 def test_an_empty_cityscapes_folder_names_what_is_expected(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="leftImg8bit/<split>/<city>"):
         CityscapesFolderDataset(path=str(tmp_path)).load()
+
+
+def test_rare_categories_weigh_more_and_pixels_average_one(segmenters) -> None:
+    masks = np.zeros((2, 10, 10), np.uint8)
+    masks[:, :, :9] = 1  # flat: 90 % of the pixels
+    masks[:, 0, 9] = 6  # human: 1 %
+    weights = segmenters.category_weights(masks, power=0.5)
+    assert weights[6] > weights[1]
+    assert weights[6] / weights[1] == pytest.approx(np.sqrt(0.9 / 0.01))
+    counts = np.bincount(masks.ravel(), minlength=8)
+    assert (weights * counts).sum() / counts.sum() == pytest.approx(1.0)
+    loss = segmenters.make_loss("cross_entropy", weights)
+    unweighted = segmenters.make_loss("cross_entropy")
+    uniform = np.full((1, 1, 2, 8), 1 / 8, np.float32)
+    person = np.array([[[6, 6]]])
+    assert float(loss(person, uniform)) == pytest.approx(
+        weights[6] * float(unweighted(person, uniform)), rel=1e-5
+    )

@@ -31,7 +31,6 @@ TINY_SCENES = {
         "scenes": {"train": 12, "val": 4, "test": 4},
         "height": 32,
         "width": 64,
-        "seed": 0,
     }
 }
 # One epoch on 12 scenes does not make a segmenter that beats the per-pixel

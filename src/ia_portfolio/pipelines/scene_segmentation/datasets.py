@@ -1,11 +1,13 @@
-"""Scene folders as Kedro datasets: real Cityscapes, or generated street scenes
-written once in the same layout. Both load as the same index of pairs."""
+"""Scene folders as Kedro datasets: real Cityscapes (loaded as an index of
+pairs), or generated street scenes, drawn with the run's seed and written once in
+the same layout, then indexed the same way."""
 
 from __future__ import annotations
 
 import json
 import logging
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ from ia_portfolio.pipelines.scene_segmentation.scenes import index_pairs, write_
 logger = logging.getLogger(__name__)
 
 MANIFEST = "generator.json"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 
 class CityscapesFolderDataset(AbstractDataset[None, pd.DataFrame]):
@@ -58,14 +60,66 @@ class CityscapesFolderDataset(AbstractDataset[None, pd.DataFrame]):
         return {"path": str(self._path)}
 
 
-class GeneratedStreetScenesDataset(CityscapesFolderDataset):
-    """Street scenes from ``ia_portfolio.generators.street_scenes``, written on
-    first load as Cityscapes-named PNG pairs (``city`` = ``generated``), one folder
-    per split with ``scenes[split]`` scenes, then loaded as an index like
-    Cityscapes. The folder is rewritten whenever the configuration differs from
-    the one recorded in its ``generator.json``; scene ``i`` of split ``k`` is
-    drawn from ``default_rng([seed, k, i])``, the data's own seed (the scenes
-    play the part of a raw dataset).
+@dataclass(frozen=True)
+class GeneratedScenes:
+    """Street scenes to draw from ``ia_portfolio.generators.street_scenes``: where
+    they go, how many per split folder, at what size. ``index(seed)`` draws them
+    with the run's seed (written once per configuration as Cityscapes-named PNG
+    pairs, ``city`` = ``generated``) and returns the same index as a Cityscapes
+    folder."""
+
+    path: Path
+    scenes: dict[str, int]
+    height: int
+    width: int
+
+    def config(self, seed: int) -> dict[str, Any]:
+        """What the folder's ``generator.json`` records: a different one redraws."""
+        return {
+            "generator": "ia_portfolio.generators.street_scenes",
+            "version": GENERATOR_VERSION,
+            "scenes": {str(k): int(v) for k, v in self.scenes.items()},
+            "height": int(self.height),
+            "width": int(self.width),
+            "seed": int(seed),
+        }
+
+    def index(self, seed: int) -> pd.DataFrame:
+        """The scenes drawn from ``seed`` (scene ``i`` of split ``k`` from
+        ``default_rng([seed, k, i])``), written unless the folder already holds
+        them, as an index of Cityscapes pairs."""
+        config = self.config(seed)
+        manifest = self.path / MANIFEST
+        if not manifest.is_file() or json.loads(manifest.read_text()) != config:
+            self._generate(config)
+        return CityscapesFolderDataset(path=str(self.path)).load()
+
+    def _generate(self, config: dict[str, Any]) -> None:
+        if self.path.exists():
+            shutil.rmtree(self.path)
+        for split_index, (folder, count) in enumerate(config["scenes"].items()):
+            for i in range(count):
+                rng = np.random.default_rng([config["seed"], split_index, i])
+                scene = generate_scene(rng, config["height"], config["width"])
+                name = f"generated_{split_index:06d}_{i:06d}"
+                write_pair(
+                    self.path, folder, "generated", name, scene.image, scene.label_ids
+                )
+        (self.path / MANIFEST).write_text(json.dumps(config, indent=2))
+        logger.info(
+            "Generated %s street scenes (seed %d) under %s.",
+            config["scenes"],
+            config["seed"],
+            self.path,
+        )
+
+
+class GeneratedStreetScenesDataset(AbstractDataset[None, GeneratedScenes]):
+    """Generated street scenes in the Cityscapes layout, drawn with the run's seed:
+    loads as :class:`GeneratedScenes`, whose ``index(seed)`` the first node calls
+    with ``params:scene_segmentation.seed`` (one seed for the whole run). The
+    folder is rewritten whenever the configuration (counts, size, seed) differs
+    from the one recorded in its ``generator.json``.
 
     Example::
 
@@ -75,7 +129,6 @@ class GeneratedStreetScenesDataset(CityscapesFolderDataset):
           scenes: {train: 360, val: 80, test: 120}
           height: 128
           width: 256
-          seed: 0
     """
 
     def __init__(
@@ -85,44 +138,26 @@ class GeneratedStreetScenesDataset(CityscapesFolderDataset):
         scenes: dict[str, int],
         height: int = 128,
         width: int = 256,
-        seed: int = 0,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(path=path, metadata=metadata)
-        self._config = {
-            "generator": "ia_portfolio.generators.street_scenes",
-            "version": GENERATOR_VERSION,
-            "scenes": {str(k): int(v) for k, v in scenes.items()},
-            "height": int(height),
-            "width": int(width),
-            "seed": int(seed),
-        }
-
-    def load(self) -> pd.DataFrame:
-        manifest = self._path / MANIFEST
-        if not manifest.is_file() or json.loads(manifest.read_text()) != self._config:
-            self._generate()
-        return super().load()
-
-    def _generate(self) -> None:
-        if self._path.exists():
-            shutil.rmtree(self._path)
-        config = self._config
-        for split_index, (folder, count) in enumerate(config["scenes"].items()):
-            for i in range(count):
-                rng = np.random.default_rng([config["seed"], split_index, i])
-                scene = generate_scene(rng, config["height"], config["width"])
-                name = f"generated_{split_index:06d}_{i:06d}"
-                write_pair(
-                    self._path, folder, "generated", name, scene.image, scene.label_ids
-                )
-        (self._path / MANIFEST).write_text(json.dumps(self._config, indent=2))
-        logger.info(
-            "Generated %s street scenes under %s.", config["scenes"], self._path
+        self._scenes = GeneratedScenes(
+            Path(path), {str(k): int(v) for k, v in scenes.items()}, height, width
         )
+        self.metadata = metadata
+
+    def load(self) -> GeneratedScenes:
+        return self._scenes
+
+    def save(self, data: None) -> None:
+        raise DatasetError(f"{type(self).__name__} is read-only.")
 
     def _exists(self) -> bool:
         return True
 
     def _describe(self) -> dict[str, Any]:
-        return {"path": str(self._path), **self._config}
+        return {
+            "path": str(self._scenes.path),
+            "scenes": self._scenes.scenes,
+            "height": self._scenes.height,
+            "width": self._scenes.width,
+        }

@@ -21,11 +21,12 @@ from mlflow.models import infer_signature
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from ia_portfolio.pipelines.scene_segmentation.categories import CATEGORIES, COLOURS
+from ia_portfolio.pipelines.scene_segmentation.datasets import GeneratedScenes
 from ia_portfolio.pipelines.scene_segmentation.metrics import (
     confusion_matrix,
     segmentation_scores,
 )
-from ia_portfolio.pipelines.scene_segmentation.scenes import read_split
+from ia_portfolio.pipelines.scene_segmentation.scenes import read_categories, read_split
 from ia_portfolio.pipelines.scene_segmentation.serving_model import (
     SEGMENTER_ARTIFACT,
     SceneSegmentationModel,
@@ -51,15 +52,20 @@ def _segmenters() -> ModuleType:
 
 
 def split_scenes(
-    raw_scenes: pd.DataFrame, data: dict[str, Any], seed: int
+    raw_scenes: pd.DataFrame | GeneratedScenes, data: dict[str, Any], seed: int
 ) -> pd.DataFrame:
     """The index of scenes with a ``split`` column (train, validation, test).
+
+    ``raw_scenes`` is the index of a Cityscapes folder, or generated scenes, then
+    drawn from ``seed`` (the run's one seed) before they are split.
 
     ``data.folders`` names the Cityscapes folder of each split. A null validation
     folder takes ``data.validation_share`` of the training scenes, whole cities
     at a time (so that no street is in both). ``data.max_scenes`` keeps a seeded
     sample of at most that many scenes per split (null: all).
     """
+    if isinstance(raw_scenes, GeneratedScenes):
+        raw_scenes = raw_scenes.index(seed)
     folders = data["folders"]
     missing = {folders[s] for s in SPLITS if folders[s]} - set(raw_scenes["folder"])
     if missing:
@@ -201,9 +207,16 @@ def train_segmenter(
     seed: int,
 ) -> Candidate:
     """A Keras segmenter of ``candidate.architecture`` trained with
-    ``candidate.loss``; Optuna searches ``candidate.search_space`` (budget
-    ``candidate.tuning``) for the best validation mean IoU. Training batches come
-    augmented from disk; validation scenes never are."""
+    ``candidate.loss`` for ``training.max_epochs`` at most, the cross-entropy of
+    each pixel weighted by its category's share of the training pixels to the
+    power ``-training.class_weight_power`` (0: unweighted).
+
+    With a ``candidate.search_space``, Optuna first searches it on a proxy (budget
+    ``candidate.tuning``: ``n_trials`` short trainings of ``proxy.max_epochs`` on a
+    seeded sample of ``proxy.train_scenes`` training scenes, scored on the
+    validation scenes), then the model is trained in full with the best
+    parameters. Training batches come augmented from disk; validation scenes
+    never are."""
     segmenters = _segmenters()
     train, validation = _split(scenes, "train"), _split(scenes, "validation")
     height, width = data["height"], data["width"]
@@ -211,12 +224,25 @@ def train_segmenter(
     loader = {
         k: training[k] for k in ("workers", "use_multiprocessing", "max_queue_size")
     }
+    power = training["class_weight_power"]
+    class_weights = (
+        segmenters.category_weights(
+            np.stack(
+                [read_categories(path, height, width) for path in train["label_path"]]
+            ),
+            power,
+        ).tolist()
+        if power
+        else None
+    )
     trials: list[dict[str, Any]] = []
 
-    def fit_and_score(params: dict[str, Any]) -> tuple[Any, float]:
+    def fit_and_score(
+        params: dict[str, Any], rows: pd.DataFrame, budget: dict[str, Any], stage: str
+    ) -> tuple[Any, dict[str, Any], dict[str, Any], dict[str, Any], float]:
         settings = {**candidate["fixed"], **params}
         train_batches = segmenters.SceneBatches(
-            train["image_path"], train["label_path"], settings["batch_size"], height, width,
+            rows["image_path"], rows["label_path"], settings["batch_size"], height, width,
             augmentation=training["augmentation"], seed=seed, **loader,
         )  # fmt: skip
         validation_batches = segmenters.SceneBatches(
@@ -234,8 +260,9 @@ def train_segmenter(
             candidate["architecture"],
             settings["learning_rate"],
             candidate["loss"],
-            training,
+            budget,
             seed,
+            class_weights,
         )
         seconds = time.perf_counter() - started
         scores = _scores(
@@ -245,30 +272,55 @@ def train_segmenter(
             {
                 "model": candidate["name"],
                 "trial": len(trials),
+                "stage": stage,
+                "train_scenes": len(rows),
                 **params,
                 "epochs": len(history["loss"]),
                 "training_s": seconds,
                 "validation_mean_iou": scores["mean_iou"],
             }
         )
-        return (model, history, scores, settings), scores["mean_iou"]
+        return model, history, scores, settings, seconds
 
-    search = maximise(
-        f"scene_segmentation.{candidate['name']}",
-        fit_and_score,
-        candidate["search_space"],
-        {**candidate["tuning"], "seed": seed},
+    started = time.perf_counter()
+    best: dict[str, Any] = {}
+    n_trials = 0
+    if candidate["search_space"]:
+        proxy = candidate["tuning"]["proxy"]
+        rows = train.sample(
+            n=min(proxy["train_scenes"], len(train)), random_state=seed
+        ).sort_index()
+        epochs = min(proxy["max_epochs"], training["max_epochs"])
+        budget = {**training, "max_epochs": epochs, "patience": epochs}
+
+        def proxy_trial(params: dict[str, Any]) -> tuple[None, float]:
+            _, _, scores, _, _ = fit_and_score(params, rows, budget, "proxy")
+            return None, scores["mean_iou"]
+
+        search = maximise(
+            f"scene_segmentation.{candidate['name']}",
+            proxy_trial,
+            candidate["search_space"],
+            {**candidate["tuning"], "seed": seed},
+        )
+        best, n_trials = search.params, search.n_trials
+    model, history, scores, settings, fit_seconds = fit_and_score(
+        best, train, training, "full"
     )
-    model, history, scores, settings = search.model
     return Candidate(
         name=candidate["name"],
         family=candidate["architecture"]["name"],
         model=model,
-        params={**settings, "loss": candidate["loss"], **candidate["architecture"]},
+        params={
+            **settings,
+            "loss": candidate["loss"],
+            "class_weight_power": power,
+            **candidate["architecture"],
+        },
         validation=scores,
-        fit_seconds=search.fit_seconds,
-        search_seconds=search.search_seconds,
-        n_trials=search.n_trials,
+        fit_seconds=fit_seconds,
+        search_seconds=time.perf_counter() - started,
+        n_trials=n_trials,
         n_parameters=int(model.count_params()),
         history=history,
         trials=trials,

@@ -26,6 +26,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ],
             outputs=f"{name}_model",
             name=f"train_{name}",
+            tags="training",
         )
         for name in SEGMENTERS
     ]
@@ -36,6 +37,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["raw_scenes", "params:data", "params:seed"],
                 outputs="scene_splits",
                 name="split_scenes",
+                tags="data_preparation",
             ),
             Node(
                 nodes.train_baseline,
@@ -47,6 +49,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="baseline_model",
                 name="train_baseline",
+                tags="training",
             ),
             *training,
             Node(
@@ -65,30 +68,35 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "chosen_model",
                 ],
                 name="evaluate_models",
+                tags="evaluation",
             ),
             Node(
                 plots.plot_example_predictions,
                 inputs=["test_examples", "model_comparison"],
                 outputs="example_predictions_plot",
                 name="plot_example_predictions",
+                tags="reporting",
             ),
             Node(
                 plots.plot_training_curves,
                 inputs="test_examples",
                 outputs="training_curves_plot",
                 name="plot_training_curves",
+                tags="reporting",
             ),
             Node(
                 plots.plot_confusion_matrix,
                 inputs=["test_examples", "model_comparison"],
                 outputs="confusion_matrix_plot",
                 name="plot_confusion_matrix",
+                tags="reporting",
             ),
             Node(
                 plots.plot_category_iou,
                 inputs="model_comparison",
                 outputs="category_iou_plot",
                 name="plot_category_iou",
+                tags="reporting",
             ),
             Node(
                 report.build_metrics,
@@ -100,12 +108,14 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs=["metrics", "mlflow_metrics"],
                 name="build_metrics",
+                tags="reporting",
             ),
             Node(
                 report.write_report,
                 inputs=["metrics", "model_comparison", "search_trials", "params:data"],
                 outputs="report",
                 name="write_report",
+                tags="reporting",
             ),
             Node(
                 nodes.register_model,
@@ -117,6 +127,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="registered_model",
                 name="register_model",
+                tags="serving",
             ),
         ]
     )

@@ -81,14 +81,14 @@ def plot_training_curves(examples: dict[str, Any]) -> Figure:
         title="Loss per epoch", xlabel="epoch", ylabel="loss (each model's own)"
     )
     iou_axes.set(
-        title="Validation mean IoU (8 categories, Keras) per epoch",
+        title="Validation mean IoU (7 scored categories) per epoch",
         xlabel="epoch",
         ylabel="mean IoU (0-1)",
     )
     loss_axes.legend(fontsize=7)
     iou_axes.legend(fontsize=7)
     figure.suptitle(
-        "Training curves (best trial of each search; early stopping on validation mean IoU)"
+        "Training curves (full trainings; early stopping on validation mean IoU)"
     )
     return figure
 

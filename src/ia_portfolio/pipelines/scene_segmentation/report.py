@@ -21,8 +21,10 @@ flat, construction, object, nature, sky, human, vehicle).
 A per-pixel baseline (gradient-boosted trees on each pixel's colour and position)
 and Keras segmenters trained on batches read from disk by a `keras.utils.PyDataset`
 (flips, zoom-and-crop applied to image and mask together; brightness, contrast and
-noise to the image; never on validation or test scenes), with early stopping on the
-validation mean IoU and a small Optuna search of the learning rate. The model with
+noise to the image; never on validation or test scenes) with AdamW on a warm-up and
+cosine learning-rate schedule, class-weighted cross-entropy, early stopping on the
+validation mean IoU, and a small Optuna search of the learning rate on a proxy (short
+trainings on part of the training scenes) before the full training. The model with
 the best **validation** mean IoU is chosen; the test scenes only report.
 
 Mean IoU is taken over the 7 categories the Cityscapes benchmark scores; pixels
@@ -39,7 +41,7 @@ IoU per category:
 
 {categories}
 
-### Search trials (validation)
+### Trainings (proxy search trials and full trainings, validation)
 {trials}
 
 ## Limits
