@@ -1,7 +1,7 @@
-"""``python -m benchmarks [all|scale|serving|sentiment_serving|text_analytics|
-smart_city|public_health|customer_segmentation|customer_segmentation_olist|
-sentiment|recommendation|recommendation_serving|chatbot_serving|api_revisions]
-[options]``.
+"""``python -m benchmarks [all|scale|threads|fixed_costs|access_log|serving|
+sentiment_serving|text_analytics|smart_city|public_health|customer_segmentation|
+customer_segmentation_olist|sentiment|recommendation|recommendation_serving|
+chatbot_serving|full_run|full_run_six|api_revisions] [options]``.
 
 Runs the chosen benchmarks, writes ``benchmarks/results/<name>.json`` and
 ``benchmarks/results/README.md``, and prints a summary table.
@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import (
+    access_log,
     api_revisions,
     chatbot_serving,
+    fixed_costs,
     pipeline_runs,
     recommendation_serving,
     report,
@@ -29,6 +31,7 @@ from benchmarks import (
     sentiment_serving,
     serving,
     text_analytics,
+    threads,
 )
 from benchmarks.common import RESULTS_DIR
 
@@ -70,6 +73,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=0, help="scale: generator seed")
     parser.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="scale: skip the plain-LightGBM baseline",
+    )
+    parser.add_argument(
         "--run-timeout",
         type=float,
         default=1200.0,
@@ -105,7 +113,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--pipeline-repeats",
         type=int,
         default=3,
-        help="whole-pipeline benchmarks: timed runs, each in a fresh project copy "
+        help="timed runs per point: whole-pipeline benchmarks and scale (each in a "
+        "fresh project copy), threads, fixed_costs, access_log "
         "(default: %(default)s)",
     )
     parser.add_argument(
@@ -187,10 +196,36 @@ def _run_scale(args: argparse.Namespace, workdir: Path) -> bool:
         sizes=args.sizes,
         seed=args.seed,
         timeout_s=args.run_timeout,
+        repeats=args.pipeline_repeats,
+        baseline=not args.no_baseline,
         **_quiet_machine_options(args),
     )
     result = scale.run(config, workdir, args.results_dir)
     return all(run["exit_code"] == 0 for run in result["runs"])
+
+
+def _run_threads(args: argparse.Namespace, workdir: Path) -> bool:
+    config = threads.ThreadsConfig(repeats=args.pipeline_repeats, seed=args.seed)
+    threads.run(config, args.results_dir)
+    return True
+
+
+def _run_fixed_costs(args: argparse.Namespace, workdir: Path) -> bool:
+    config = fixed_costs.FixedCostsConfig(repeats=args.pipeline_repeats, keep=args.keep)
+    fixed_costs.run(config, workdir, args.results_dir)
+    return True
+
+
+def _run_access_log(args: argparse.Namespace, workdir: Path) -> bool:
+    config = access_log.AccessLogConfig(
+        n_trials=args.n_trials,
+        row=args.row,
+        rounds=args.pipeline_repeats,
+        trained_project=args.trained_project,
+        **_load_test_options(args),
+        **_quiet_machine_options(args),
+    )
+    return access_log.run(config, workdir, args.results_dir)["ok"]
 
 
 def _run_serving(args: argparse.Namespace, workdir: Path) -> bool:
@@ -266,6 +301,9 @@ def _run_api_revisions(args: argparse.Namespace, workdir: Path) -> bool:
 # runs only when named.
 RUNNERS: dict[str, Runner] = {
     "scale": _run_scale,
+    "threads": _run_threads,
+    "fixed_costs": _run_fixed_costs,
+    "access_log": _run_access_log,
     "serving": _run_serving,
     "sentiment_serving": _run_sentiment_serving,
     "recommendation_serving": _run_recommendation_serving,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import statistics
 import subprocess
 import urllib.error
@@ -121,6 +122,11 @@ def remove_worktree(path: Path) -> None:
 def train(side: Side, workdir: Path, timeout_s: float) -> dict[str, Any]:
     """Train scoring and sentiment in ``side``'s project copy with its own code."""
     figures = {}
+    # Hand-written out-of-domain messages the sentiment pipeline reads from the
+    # project (a side whose code does not read them ignores the file).
+    messages = Path("tests/pipelines/sentiment/ood_messages.csv")
+    (side.project / messages).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(PROJECT_ROOT / messages, side.project / messages)
     for pipeline, params in (
         ("scoring", SCORING_PARAMS),
         ("sentiment", SENTIMENT_PARAMS),

@@ -20,6 +20,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from ia_portfolio import sandbox
 
 logger = logging.getLogger(__name__)
@@ -82,16 +84,11 @@ def benchmark_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _meminfo() -> dict[str, int]:
-    values = {}
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        key, _, rest = line.partition(":")
-        values[key] = int(rest.split()[0]) * 1024
-    return values
-
-
 def _cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
+    # psutil does not report the CPU's name; Linux states it in /proc/cpuinfo.
+    cpuinfo = Path("/proc/cpuinfo")
+    lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
+    for line in lines:
         if line.startswith("model name"):
             return line.partition(":")[2].strip()
     return platform.processor() or "unknown"
@@ -121,7 +118,7 @@ def load_average() -> dict[str, float]:
 
 def machine_info() -> dict[str, Any]:
     """Cores, memory, load, OS and package versions of this machine, now."""
-    memory = _meminfo()
+    memory = psutil.virtual_memory()
     versions = {}
     for package in PACKAGES:
         try:
@@ -132,8 +129,8 @@ def machine_info() -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "usable_cpus": len(os.sched_getaffinity(0)),
         "cpu_model": _cpu_model(),
-        "memory_total_bytes": memory["MemTotal"],
-        "memory_available_bytes": memory.get("MemAvailable"),
+        "memory_total_bytes": memory.total,
+        "memory_available_bytes": memory.available,
         "load_average": load_average(),
         "platform": platform.platform(),
         "python": platform.python_version(),
@@ -165,32 +162,19 @@ def wait_for_low_load(max_load: float, max_wait_s: float, poll_s: float = 15.0) 
 
 
 def descendants(pid: int) -> list[int]:
-    """``pid``'s descendants, from ``/proc/<pid>/task/<tid>/children``."""
-    found: list[int] = []
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            tasks = list(Path(f"/proc/{current}/task").iterdir())
-        except OSError:
-            continue
-        for task in tasks:
-            try:
-                children = [int(c) for c in (task / "children").read_text().split()]
-            except OSError:
-                continue
-            found.extend(children)
-            pending.extend(children)
-    return found
+    """``pid``'s descendants (none if it is gone)."""
+    try:
+        return [child.pid for child in psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return []
 
 
 def rss_bytes(pid: int) -> int:
     """Resident set size of ``pid`` (0 if it is gone)."""
     try:
-        resident_pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
-    except (OSError, IndexError, ValueError):
+        return psutil.Process(pid).memory_info().rss
+    except psutil.Error:
         return 0
-    return resident_pages * os.sysconf("SC_PAGE_SIZE")
 
 
 def tree_rss_bytes(pid: int) -> int:

@@ -55,10 +55,16 @@ def scale_rows(result: dict[str, Any]) -> list[list[str]]:
             f"{name.removeprefix('scoring.')} {run['node_times_s'][name]:.0f} s"
             for name in run["slowest_nodes"][:3]
         )
+        split = (
+            f"{run['tuning_s']:.0f} s / {run['full_table_s']:.0f} s"
+            if "tuning_s" in run
+            else "—"
+        )
         rows.append(
             [
-                f"{run['n_rows']:,}",
+                f"{run['n_rows']:,}" + (f" (run {run['run']})" if "run" in run else ""),
                 f"{run['wall_s']:.0f} s ({run['wall_s'] / 60:.1f} min)",
+                split,
                 f"{run['peak_rss_bytes'] / MIB:,.0f} MiB",
                 _optional(run.get("test_roc_auc"), "{:.4f}"),
                 run.get("chosen_model", "—"),
@@ -125,6 +131,7 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
 SCALE_HEADER = [
     "rows",
     "wall time",
+    "tuning / whole-table nodes",
     "peak RSS",
     "test ROC AUC",
     "chosen",
@@ -160,6 +167,65 @@ SENTIMENT_SERVING_HEADER = [
 ]
 
 
+def _spread_cell(spread: dict[str, float] | None, unit: str = "s") -> str:
+    """``median (min-max)`` of a spread, or a dash."""
+    if not spread:
+        return "—"
+    return f"{spread['median']:,.0f} {unit} ({spread['min']:,.0f}–{spread['max']:,.0f})"
+
+
+def scale_summary_rows(result: dict[str, Any]) -> list[list[str]]:
+    """One table row per size of the ``scale`` benchmark (all its runs)."""
+    rows = []
+    for size in result.get("summary", []):
+        peak = size.get("peak_rss_bytes_max")
+        aucs = ", ".join(f"{a:.4f}" for a in size["test_roc_auc"]) or "—"
+        base_aucs = ", ".join(f"{a:.4f}" for a in size["baseline_roc_auc"]) or "—"
+        ratio = size.get("ratio_of_medians")
+        load = size.get("load_1min_during_mean")
+        rows.append(
+            [
+                f"{size['n_rows']:,}",
+                f"{size['runs_ok']} / {size['runs']}",
+                _spread_cell(size["wall_s"]),
+                _spread_cell(size["tuning_s"]),
+                _spread_cell(size["full_table_s"]),
+                _spread_cell(size["startup_and_teardown_s"]),
+                "—" if peak is None else f"{peak / MIB:,.0f} MiB",
+                f"{aucs} ({', '.join(size['chosen_model']) or '—'})",
+                f"{_spread_cell(size['baseline_wall_s'])} (AUC {base_aucs})",
+                "—" if ratio is None else f"{ratio:.1f}×",
+                _spread_cell(size.get("cpu_s")),
+                _spread_cell(size.get("baseline_cpu_s")),
+                "—"
+                if size.get("ratio_of_cpu_medians") is None
+                else f"{size['ratio_of_cpu_medians']:.1f}×",
+                "—"
+                if not load
+                else f"{load['median']:.1f} ({load['min']:.1f}–{load['max']:.1f})",
+            ]
+        )
+    return rows
+
+
+SCALE_SUMMARY_HEADER = [
+    "rows",
+    "runs ok",
+    "wall time, median (min–max)",
+    "tuning (sample)",
+    "whole-table nodes",
+    "start-up + teardown",
+    "peak RSS (max)",
+    "test ROC AUC (chosen)",
+    "plain LightGBM (AUC)",
+    "pipeline / LightGBM",
+    "CPU s (user + sys)",
+    "LightGBM CPU s",
+    "pipeline / LightGBM, CPU",
+    "load 1-min during",
+]
+
+
 def _scale_section(result: dict[str, Any]) -> list[str]:
     config = result["config"]
     runs = result["runs"]
@@ -171,10 +237,10 @@ def _scale_section(result: dict[str, Any]) -> list[str]:
         if tuning.get("max_rows")
         else ""
     )
-    return [
+    lines = [
         "## scale: `kedro run --pipeline=scoring --env original`",
         "",
-        f"`{config['command']}` in a fresh project copy per size, on "
+        f"`{config['command']}` in a fresh project copy per run, on "
         f"`generate_applications(n_rows, seed={config['seed']})` written to the "
         "Home Credit CSV path (generation not timed). "
         f"CV {params['cv']['n_splits']} folds, Optuna {tuning['n_trials']} trials / "
@@ -186,9 +252,26 @@ def _scale_section(result: dict[str, Any]) -> list[str]:
         "",
         _machine_line(result),
         "",
-        markdown_table(SCALE_HEADER, scale_rows(result)),
-        "",
     ]
+    if result.get("summary"):
+        baseline = config.get("baseline", {})
+        lines += [
+            f"{config.get('repeats', 1)} round(s) over every size in turn; per size the "
+            "median and range over its runs. *Tuning* is the `tune_*` nodes (bounded "
+            "by the tuning sample, hence about constant beyond it); *whole-table "
+            "nodes* every other node. The plain LightGBM is "
+            f"`{baseline.get('command', '?')}` ({baseline.get('what', '?')}), run "
+            "just before each pipeline run on the same CSV; the ratio is the "
+            "pipeline's median wall time over the baseline's, then the same in CPU "
+            "seconds (user + system, GNU time), which a busy machine distorts less.",
+            "",
+            markdown_table(SCALE_SUMMARY_HEADER, scale_summary_rows(result)),
+            "",
+            "Every run:",
+            "",
+        ]
+    lines += [markdown_table(SCALE_HEADER, scale_rows(result)), ""]
+    return lines
 
 
 def _serving_section(result: dict[str, Any]) -> list[str]:
@@ -439,6 +522,191 @@ def _pipeline_section(spec: PipelineSpec, result: dict[str, Any]) -> list[str]:
     ]
 
 
+def _median_range(spread: dict[str, Any], digits: int = 2) -> str:
+    return (
+        f"{spread['median']:.{digits}f} ({spread['min']:.{digits}f}–"
+        f"{spread['max']:.{digits}f})"
+    )
+
+
+def _fit_cell(figures: dict[str, Any]) -> str:
+    """Wall seconds median (min–max), and the CPU seconds when recorded."""
+    cell = f"{figures['median_s']:.2f} ({figures['min_s']:.2f}–{figures['max_s']:.2f})"
+    if "cpu_median_s" in figures:
+        cell += f"; CPU {figures['cpu_median_s']:.2f}"
+    return cell
+
+
+def _threads_section(result: dict[str, Any]) -> list[str]:
+    rows = [
+        [
+            fit,
+            f"{row['rows']:,}",
+            _fit_cell(row[key]["1"]),
+            _fit_cell(row[key]["2"]),
+            f"{row['load_1min_before']} / {row['load_1min_after']}",
+        ]
+        for fit, name, key in (
+            (
+                "logistic regression (BLAS threads)",
+                "logistic_regression",
+                "blas_threads",
+            ),
+            ("LightGBM (n_jobs)", "lightgbm", "threads"),
+        )
+        for row in result.get(name, [])
+    ]
+    rule = result["config"]["rule_in_use"]
+    return [
+        "## threads: one or two threads per fit, by size",
+        "",
+        f"{result['config']['data']}; one fit per cell, {result['config']['repeats']} "
+        "interleaved repeats: wall seconds median (min–max), and the process's CPU "
+        "seconds (median) where recorded. On a busy machine two threads get a "
+        "larger share of the cores than one, which favours them in wall time; the "
+        "CPU seconds show the work. LightGBM: "
+        f"{result['config']['lightgbm_params']}. Two threads first win (wall) at "
+        f"{_optional(result.get('lightgbm_crossover_rows'), '{:,}')} rows (LightGBM) "
+        f"and {_optional(result.get('blas_crossover_rows'), '{:,}')} rows (BLAS). "
+        "Rule in `ia_portfolio/threads.py`: LightGBM uses every core from "
+        f"{rule['lightgbm_parallel_min_rows']:,} training rows, one thread below; "
+        "small linear fits use one BLAS thread.",
+        "",
+        _machine_line(result),
+        "",
+        markdown_table(
+            [
+                "fit",
+                "training rows",
+                "1 thread",
+                "2 threads",
+                "load 1-min before / after",
+            ],
+            rows,
+        ),
+        "",
+    ]
+
+
+def _fixed_costs_section(result: dict[str, Any]) -> list[str]:
+    rows = [
+        [
+            f"`{label}`",
+            _median_range(figures["wall_s"], 1),
+            _median_range(figures["cpu_s"], 1),
+            f"{len(figures['pipelines_imported'])} ({figures['pipeline_import_s']:.1f} s)",
+            f"{figures['peak_rss_bytes'] / MIB:,.0f} MiB",
+        ]
+        for label, figures in result.get("commands", {}).items()
+    ]
+    params, silhouette = result["mlflow_params"], result["silhouette"]
+    rows += [
+        [
+            f"MLflow: {params['parameters']} parameters one `log_param` at a time",
+            _median_range(params["one_by_one_s"]),
+            "—",
+            "—",
+            "—",
+        ],
+        [
+            f"MLflow: the same {params['parameters']} in one `log_params`",
+            _median_range(params["batched_s"]),
+            "—",
+            "—",
+            "—",
+        ],
+        [
+            f"{silhouette['silhouettes']} silhouettes on {silhouette['rows']:,} rows, "
+            "distances each time",
+            _median_range(silhouette["each_own_distances_s"]),
+            "—",
+            "—",
+            "—",
+        ],
+        [
+            "the same, distances computed once "
+            f"(scores differ by {silhouette['largest_score_difference']:.1e})",
+            _median_range(silhouette["distances_once_s"]),
+            "—",
+            "—",
+            "—",
+        ],
+    ]
+    return [
+        "## fixed_costs: start-up, parameter logging, repeated distances",
+        "",
+        "Each `kedro` command in a fresh project copy under GNU time; pipelines "
+        "imported counted with `python -X importtime` (cumulative import time in "
+        f"brackets). Median (min–max) over {result['config']['repeats']} runs.",
+        "",
+        _machine_line(result),
+        "",
+        markdown_table(
+            ["what", "wall s", "CPU s", "pipelines imported", "peak RSS"], rows
+        ),
+        "",
+    ]
+
+
+def _in_process_sentence(result: dict[str, Any]) -> str:
+    """The per-request CPU cost of each way to record a request, measured in
+    process."""
+    figures = (result.get("in_process") or {}).get("cpu_us_per_call")
+    if not figures:
+        return ""
+    return (
+        " In process (CPU time of 50,000 calls, no server): one access-log line "
+        f"costs {figures['access_log_line']:.1f} µs, the `/metrics` middleware "
+        f"{figures['metrics_middleware']:.1f} µs per request."
+    )
+
+
+def _access_log_section(result: dict[str, Any]) -> list[str]:
+    rows = [
+        [
+            name,
+            f"{figures['requests_per_s']:,.1f}",
+            f"{figures['p50_ms']:.2f}",
+            f"{figures['p99_ms']:.2f}",
+            _optional(figures.get("server_cpu_us_per_request"), "{:,.0f}"),
+            f"{figures['requests']:,}",
+            str(figures["non_2xx"] + figures["socket_errors"]),
+            str(figures["load_average_before"]["1min"]),
+        ]
+        for name, figures in result.get("results", {}).items()
+    ]
+    config = result["config"]
+    share = _optional(result.get("access_log_share_of_server_cpu"), "{:.1%}")
+    return [
+        "## access_log: `POST /scoring/predict` with and without uvicorn's access log",
+        "",
+        f"{config['note']} Loaded with {config['wrk']}: {config['connections']} "
+        f"connections, {config['threads']} thread(s), {config['duration_s']} s after "
+        f"a {config['warmup_s']} s warm-up per setting, settings in turn "
+        f"({config.get('rounds', 1)} round(s)). Server CPU µs / request: the server "
+        "process's CPU time over the requests it answered (warm-up included), which "
+        "a busy machine distorts less than throughput. The access log's share of "
+        f"the server's CPU: {share}.{_in_process_sentence(result)}",
+        "",
+        _machine_line(result),
+        "",
+        markdown_table(
+            [
+                "server",
+                "requests/s",
+                "p50 ms",
+                "p99 ms",
+                "server CPU µs / request",
+                "requests",
+                "errors",
+                "load 1-min",
+            ],
+            rows,
+        ),
+        "",
+    ]
+
+
 def write_readme(results_dir: Path) -> Path:
     """Rebuild ``README.md`` from the JSON results present in ``results_dir``."""
     lines = [
@@ -450,6 +718,12 @@ def write_readme(results_dir: Path) -> Path:
     ]
     if scale := _load(results_dir, "scale"):
         lines += _scale_section(scale)
+    if threads := _load(results_dir, "threads"):
+        lines += _threads_section(threads)
+    if fixed := _load(results_dir, "fixed_costs"):
+        lines += _fixed_costs_section(fixed)
+    if access := _load(results_dir, "access_log"):
+        lines += _access_log_section(access)
     if serving := _load(results_dir, "serving"):
         lines += _serving_section(serving)
     if sentiment := _load(results_dir, "sentiment_serving"):

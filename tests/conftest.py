@@ -16,6 +16,7 @@ from tests.support.project import (
     FAST_SCORING_PARAMS,
     FAST_SENTIMENT_PARAMS,
     PROJECT_ROOT,
+    SENTIMENT_MESSAGES,
     copy_project,
     run_pipeline,
 )
@@ -40,6 +41,8 @@ def trained_sentiment_project(
     every model family shrunk to seconds (its MLflow store: ``<project>/mlflow.db``,
     the model registered as ``ia_portfolio_sentiment@champion``)."""
     project = copy_project(tmp_path_factory.mktemp("sentiment_project"))
+    (project / SENTIMENT_MESSAGES).parent.mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / SENTIMENT_MESSAGES, project / SENTIMENT_MESSAGES)
     run_pipeline(project, "sentiment", runtime_params=FAST_SENTIMENT_PARAMS)
     yield project
 

@@ -33,6 +33,10 @@ LAYERS = (
     "08_reporting",
 )
 
+# What each node does, the same across pipelines: every node carries exactly one
+# (kedro-viz's tag filter, `kedro run --tags=training`).
+STAGES = ("data_preparation", "training", "evaluation", "reporting", "serving")
+
 
 bootstrap_project(PROJECT_ROOT)
 # Built from each package, not read from kedro.framework.project.pipelines: an
@@ -126,6 +130,16 @@ def test_datasets_and_nodes_live_in_the_pipeline_namespace(name):
         for p in pipeline.datasets()
         if p.startswith("params:")
     )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_node_has_exactly_one_stage_tag(name):
+    wrong = {
+        node.name: sorted(node.tags)
+        for node in PIPELINES[name].nodes
+        if len(node.tags & set(STAGES)) != 1
+    }
+    assert not wrong, f"{name}: nodes need one stage tag of {STAGES}: {wrong}"
 
 
 @pytest.mark.parametrize("name", NAMES)

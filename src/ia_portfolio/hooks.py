@@ -26,19 +26,18 @@ class SchemaValidationHooks:
     """
 
     def __init__(self) -> None:
-        self._schemas: dict[str, dict[str, Any]] = {}
+        self._catalog: Any = None
 
     @hook_impl
     def after_catalog_created(self, catalog: Any) -> None:
-        self._schemas = {}
-        for name in catalog.keys():
-            metadata = getattr(catalog.get(name), "metadata", None) or {}
-            if metadata.get("schema") is not None:
-                self._schemas[name] = metadata["schema"]
+        # Schemas are read from a dataset once it is loaded: going through every
+        # dataset here would import every pipeline's dataset classes.
+        self._catalog = catalog
 
     @hook_impl
     def after_dataset_loaded(self, dataset_name: str, data: Any) -> None:
-        spec = self._schemas.get(dataset_name)
+        dataset = self._catalog.get(dataset_name) if self._catalog else None
+        spec = (getattr(dataset, "metadata", None) or {}).get("schema")
         if spec is not None:
             validate_dataframe(data, spec, dataset_name)
             logger.info("Dataset '%s' matches its schema.", dataset_name)

@@ -151,6 +151,13 @@ class ModelPromotionHooks:
             client.set_model_version_tag(
                 promotion.name, promotion.version, PROMOTION_TAG, "promoted"
             )
+            # The registered model reads as the version it serves.
+            served = client.get_model_version(promotion.name, promotion.version)
+            client.update_registered_model(
+                promotion.name,
+                description=f"Served: version {promotion.version} "
+                f"(@{promotion.alias}). {served.description or ''}".strip(),
+            )
             logger.info(
                 "Promoted %s version %s to @%s.",
                 promotion.name,

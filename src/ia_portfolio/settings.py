@@ -1,18 +1,17 @@
 """Project settings."""
 
-import warnings
-
+# First: silences the warnings every command printed (before their imports run).
+from ia_portfolio import known_warnings  # noqa: F401
 from ia_portfolio.config import ProjectConfigLoader
 from ia_portfolio.hooks import RuntimeParamsHooks, SchemaValidationHooks
 from ia_portfolio.promotion import ModelPromotionHooks
 from ia_portfolio.run_safety import OutputBackupHooks, StopSignalHooks
-from ia_portfolio.tracking import BatchedParamsMlflowHook
-
-# omegaconf 2.4 deprecates an API that Kedro and kedro-mlflow still call on every
-# config load; the warning says nothing about this project.
-warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is deprecated")
+from ia_portfolio.run_summary import RunSummaryHooks
+from ia_portfolio.tracking import ProjectMlflowHook
 
 HOOKS = (
+    # First, so its after_pipeline_run is called last: the run's closing lines.
+    RunSummaryHooks(),
     RuntimeParamsHooks(),
     SchemaValidationHooks(),
     ModelPromotionHooks(),
@@ -20,9 +19,9 @@ HOOKS = (
     StopSignalHooks(),
     # Last, so it is called where kedro-mlflow's own plugin hook was (pluggy calls
     # the latest registered first): the run opens before and closes before ours.
-    BatchedParamsMlflowHook(),
+    ProjectMlflowHook(),
 )
-# Replaced by BatchedParamsMlflowHook, which logs parameters in batches.
+# Replaced by ProjectMlflowHook: one MLflow run per pipeline, parameters in batches.
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)
 
 CONFIG_LOADER_CLASS = ProjectConfigLoader

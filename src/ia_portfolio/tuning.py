@@ -17,6 +17,8 @@ from typing import Any
 
 import optuna
 
+from ia_portfolio.progress import OptunaProgress
+
 logger = logging.getLogger(__name__)
 
 
@@ -84,10 +86,12 @@ def maximise(
         sampler=optuna.samplers.TPESampler(seed=tuning["seed"]),
     )
     started = time.perf_counter()
+    n_trials = tuning["n_trials"] if search_space else 1
     study.optimize(
         objective,
-        n_trials=tuning["n_trials"] if search_space else 1,
+        n_trials=n_trials,
         timeout=tuning["timeout_s"],
+        callbacks=[OptunaProgress(f"{name} search", n_trials, tuning["timeout_s"])],
     )
     search_seconds = time.perf_counter() - started
     logger.info(

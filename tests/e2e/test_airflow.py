@@ -34,24 +34,25 @@ PACKAGE = "ia_portfolio"
 SCORING_DAG = f"{PACKAGE}__scoring"
 
 
-def _dotted(params: dict, prefix: str = "") -> list[str]:
-    """``{"a": {"b": 1}}`` as ``["a.b=1"]``, the form of ``kedro run --params``."""
-    items = []
-    for key, value in params.items():
-        if isinstance(value, dict):
-            items += _dotted(value, f"{prefix}{key}.")
-        else:
-            items.append(f"{prefix}{key}={value}")
-    return items
-
-
-# The pipeline tests' small search budget, passed as the DAG run's config.
-FAST_SCORING_RUN_CONF = {"kedro_params": ",".join(_dotted(FAST_SCORING_PARAMS))}
+# The pipeline tests' small search budget, passed as the DAG run's typed parameters.
+FAST_SCORING_RUN_CONF = {
+    "n_trials": FAST_SCORING_PARAMS["scoring"]["tuning"]["n_trials"],
+    "tuning_timeout_s": FAST_SCORING_PARAMS["scoring"]["tuning"]["timeout_s"],
+}
+# Every task sits in the task group of its nodes' stage.
+STAGES = ("data_preparation", "training", "evaluation", "reporting", "serving")
 
 # Run by the Airflow venv's interpreter: what its DagBag makes of the DAG folder.
 DAGBAG_SCRIPT = """
-import json, sys
+import copy, json, sys
 from airflow.models import DagBag
+
+def refuses(params, name, value):
+    try:
+        params[name] = value
+    except Exception as error:
+        return type(error).__name__
+    return None
 
 bag = DagBag(dag_folder=sys.argv[1])
 print("DAGBAG=" + json.dumps({
@@ -59,11 +60,21 @@ print("DAGBAG=" + json.dumps({
     "dags": {
         dag_id: {
             "fileloc": dag.fileloc,
+            "params": {
+                name: dag.params.get_param(name).schema for name in dag.params
+            },
+            "refused": {
+                value: refuses(copy.deepcopy(dag.params), "n_trials", value)
+                for value in ("many", 0)
+            } if "n_trials" in dag.params else {},
             "tasks": {
                 t.task_id: {
                     "nodes": t.op_args[0]["nodes"],
+                    "group": t.task_group.group_id,
                     "upstream": sorted(t.upstream_task_ids),
                     "retries": t.retries,
+                    "timeout_s": t.execution_timeout.total_seconds()
+                    if t.execution_timeout else None,
                 }
                 for t in dag.tasks
             },
@@ -182,17 +193,52 @@ def test_every_pipeline_is_one_dag_that_airflow_loads(dagbag: dict) -> None:
         task_nodes = [node for task in dag["tasks"].values() for node in task["nodes"]]
         # The same Kedro nodes, each in exactly one task.
         assert sorted(task_nodes) == sorted(n.name for n in registered[name].nodes)
-        assert all(task["retries"] == 0 for task in dag["tasks"].values())
+        for task_id, task in dag["tasks"].items():
+            assert task["retries"] == 0
+            assert task["timeout_s"] and task["timeout_s"] > 0, task_id
+            # Readable ids: <stage>.<node>, or <stage>.<first>__and__/__to__<last>.
+            assert task["group"] in STAGES, task_id
+            short = [node.removeprefix(f"{name}.") for node in task["nodes"]]
+            joined = {1: short[0], 2: f"{short[0]}__and__{short[-1]}"}.get(
+                len(short), f"{short[0]}__to__{short[-1]}"
+            )
+            assert task_id == f"{task['group']}.{joined}"
+        # A typed seed, and still room for any other Kedro parameter.
+        assert dag["params"]["seed"]["type"] == ["null", "integer"]
+        assert dag["params"]["kedro_params"]["type"] == "string"
 
 
-def test_scoring_dags_are_grouped_by_memory_datasets(dagbag: dict) -> None:
-    tasks = dagbag["dags"][SCORING_DAG]["tasks"]
-    task_of = {
-        node: task_id for task_id, task in tasks.items() for node in task["nodes"]
+def test_scoring_dag_reads_as_its_stages_and_retries_one_candidate_at_a_time(
+    dagbag: dict,
+) -> None:
+    dag = dagbag["dags"][SCORING_DAG]
+    tasks = dag["tasks"]
+    groups = {}
+    for task_id, task in tasks.items():
+        groups.setdefault(task["group"], []).append(task_id)
+    assert list(groups) == list(STAGES)
+    # Each candidate's search is its own task: a retry redoes one search only.
+    for candidate in ("dummy", "logistic_regression", "lightgbm"):
+        assert tasks[f"training.tune_{candidate}"]["nodes"] == [
+            f"scoring.tune_{candidate}"
+        ]
+        assert (
+            f"training.tune_{candidate}"
+            in (tasks[f"training.cross_validate_{candidate}"]["upstream"])
+        )
+    # What crosses tasks is saved: only preparation and splitting share a process.
+    assert [task_id for task_id, t in tasks.items() if len(t["nodes"]) > 1] == [
+        "data_preparation.prepare_applications__and__split_train_test"
+    ]
+    assert tasks["serving.register_model"]["nodes"] == ["scoring.register_model"]
+    # Typed run parameters, validated by Airflow before a run starts.
+    assert dag["params"]["n_trials"]["type"] == ["null", "integer"]
+    assert dag["params"]["n_trials"]["minimum"] == 1
+    assert dag["params"]["tuning_timeout_s"]["type"] == ["null", "number"]
+    assert dag["refused"] == {
+        "many": "ParamValidationError",
+        "0": "ParamValidationError",
     }
-    # Registering reads the test split, which only lives in memory: the split and
-    # the registration run in the same task.
-    assert task_of["scoring.register_model"] == task_of["scoring.split_train_test"]
 
 
 def _dags_test(
@@ -251,9 +297,28 @@ def test_scoring_dag_runs_the_pipeline(
     assert (reports / "report.md").stat().st_size > 0
     models = project / "data" / "06_models" / "scoring"
     assert list(models.glob("model.pkl/*/model.pkl"))
+    # The typed parameters reached Kedro.
+    assert "scoring.tuning.n_trials=2" in output
     # The DAG run registered the model and, once it succeeded, promoted it.
     client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{project / 'mlflow.db'}")
     [version] = client.search_model_versions(f"name='{PACKAGE}_scoring'")
     champion = champion_version(project, f"{PACKAGE}_scoring")
     assert champion.version == version.version
     assert champion.tags["candidate"] == metrics["chosen_model"]
+    # One MLflow run for the whole DAG run (its tasks each ran `kedro run`), with
+    # one nested run per candidate.
+    experiment = client.get_experiment_by_name("ia_portfolio")
+    runs = client.search_runs([experiment.experiment_id])
+    [dag_run] = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    assert dag_run.data.tags["airflow.dag_id"] == SCORING_DAG
+    assert dag_run.info.status == "FINISHED"
+    assert dag_run.data.metrics["scoring.test_roc_auc"] == pytest.approx(
+        metrics["test"]["roc_auc"]
+    )
+    assert version.run_id == dag_run.info.run_id
+    candidates = {r.info.run_name: r for r in runs if r is not dag_run}
+    assert set(candidates) == {f"scoring.{name}" for name in metrics["candidates"]}
+    for run in candidates.values():
+        assert run.data.tags["mlflow.parentRunId"] == dag_run.info.run_id
+        trials = client.get_metric_history(run.info.run_id, "trial_cv_roc_auc")
+        assert len(trials) >= 1

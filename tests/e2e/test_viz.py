@@ -366,6 +366,11 @@ def test_viz_build_includes_dataset_previews(scored_site: Path) -> None:
     written = pd.read_csv(comparison["filepath"])
     assert comparison["preview"]["columns"] == list(written.columns)
     assert len(comparison["preview"]["data"]) == min(len(written), 10)
+    # Rounded for reading (4 significant digits), the file keeps every digit.
+    floats = [
+        v for row in comparison["preview"]["data"] for v in row if isinstance(v, float)
+    ]
+    assert floats and all(v == float(f"{v:.4g}") for v in floats)
 
     # json.JSONDataset: the whole document, serialised.
     metrics = metadata("scoring.metrics")
@@ -392,3 +397,6 @@ def test_viz_build_includes_dataset_previews(scored_site: Path) -> None:
     assert card["preview_type"] == "HTMLPreview"
     assert "<h1>Model card: credit default scoring</h1>" in card["preview"]
     assert "<table>" in card["preview"]
+    # Identifiers as code, as MLflow renders them: no emphasis from underscores.
+    assert "<code>loan_to_income</code>" in card["preview"]
+    assert "<em>" not in card["preview"]

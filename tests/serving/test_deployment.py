@@ -136,7 +136,8 @@ def test_image_trains_every_pipeline_that_serves_a_model():
     served = {
         name.split(".")[0]
         for name, entry in _base_catalog().items()
-        if isinstance(entry, dict) and entry.get("type", "").endswith("RegisteredModelDataset")
+        if isinstance(entry, dict)
+        and entry.get("type", "").endswith("RegisteredModelDataset")
     }
     assert served >= {"scoring", "sentiment"}
     trained = " ".join(r for r in dockerfile_values("RUN") if "kedro run" in r)
@@ -154,7 +155,8 @@ def test_image_holds_every_file_of_tests_the_catalog_reads():
     read_from_tests = {
         entry["filepath"].split("${project_root:}/", 1)[1]
         for entry in _base_catalog().values()
-        if isinstance(entry, dict) and "${project_root:}/tests/" in entry.get("filepath", "")
+        if isinstance(entry, dict)
+        and "${project_root:}/tests/" in entry.get("filepath", "")
     }
     assert read_from_tests
     copied = " ".join(dockerfile_values("COPY"))

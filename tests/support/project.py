@@ -32,10 +32,21 @@ FAST_SENTIMENT_PARAMS = {
                 "units": {"type": "int", "low": 8, "high": 8},
             },
         },
-        "transformer": {"max_length": 32, "tuning": {"n_trials": 2}},
+        "transformer": {
+            "max_length": 32,
+            "tuning": {"n_trials": 2},
+            "fine_tuning": {
+                "max_length": 32,
+                "max_epochs": 1,
+                "evaluations_per_epoch": 1,
+            },
+        },
         "latency": {"n_texts": 5},
     }
 }
+# The sentiment pipeline's hand-written out-of-domain messages, read by the catalog
+# from the project (copy them into a project copy before a run).
+SENTIMENT_MESSAGES = Path("tests/pipelines/sentiment/ood_messages.csv")
 # Every recommendation candidate searched with a trial or two on MovieLens-100K.
 FAST_RECOMMENDATION_PARAMS = {
     "recommendation": {

@@ -12,7 +12,7 @@ from fastapi_offline import FastAPIOffline
 from ia_portfolio import __version__
 from ia_portfolio.serving.catalog import KEDRO_ENV_ENV, ProjectModels, find_project_path
 from ia_portfolio.serving.chatbot import chatbot_router
-from ia_portfolio.serving.monitoring import metrics_router
+from ia_portfolio.serving.monitoring import RequestMetrics, metrics_router
 from ia_portfolio.serving.recommendation import recommendation_router
 from ia_portfolio.serving.safety import install_safety
 from ia_portfolio.serving.scene_segmentation import scene_segmentation_router
@@ -70,4 +70,6 @@ def create_app(project_path: Path | None = None, env: str | None = None) -> Fast
 
     app.openapi = openapi  # type: ignore[method-assign]
     install_safety(app)
+    # Requests by route and status in /metrics: no access log line needed.
+    app.add_middleware(RequestMetrics)
     return app

@@ -61,3 +61,30 @@ def test_stability_curve_recommends_a_refit_period(run: InMemoryRun) -> None:
     assert curve["ari"].iloc[0] == pytest.approx(1.0)
     summary = run["stability_summary"]
     assert summary["recommended_refit_days"] in set(curve["elapsed_days"])
+
+
+def test_a_segment_has_one_colour_in_every_figure(run: InMemoryRun) -> None:
+    """Radar, snake and 2-D views draw each segment in the same colour."""
+    from matplotlib.colors import to_hex  # noqa: PLC0415
+
+    from ia_portfolio.pipelines.customer_segmentation.plots import (  # noqa: PLC0415
+        segment_colours,
+    )
+
+    profiles = run["segment_profiles"]
+    colours = {k: v.lower() for k, v in segment_colours(profiles).items()}
+    assert len(set(colours.values())) == len(colours)
+    radar = [to_hex(axes.lines[0].get_color()) for axes in run["profiles_plot"].axes]
+    assert radar == [colours[name] for name in profiles["name"]]
+    snake = {
+        line.get_label(): to_hex(line.get_color())
+        for line in run["snake_plot"].axes[0].lines
+        if line.get_label() in colours
+    }
+    assert snake == {name: colours[name] for name in profiles["name"]}
+    for view in ("pca_view_plot", "tsne_view_plot"):
+        points = {
+            c.get_label(): to_hex(c.get_facecolor()[0])
+            for c in run[view].axes[0].collections
+        }
+        assert points and points == {name: colours[name] for name in points}

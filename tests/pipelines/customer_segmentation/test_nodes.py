@@ -265,3 +265,29 @@ def test_segments_of_one_tier_get_different_actions() -> None:
     assert profiles["name"].is_unique and profiles["action"].is_unique
     assert "premium" in profiles.loc[0, "action"]
     assert "low-priced" in profiles.loc[1, "action"]
+
+
+def test_one_dip_under_the_threshold_is_not_drift() -> None:
+    """A single re-fit that lands on another optimum does not set the period:
+    drift is ``persistence`` checks in a row under the threshold."""
+    curve = pd.DataFrame(
+        {
+            "elapsed_days": [0, 7, 14, 21, 28, 35, 42, 49, 56],
+            "ari": [1.0, 0.8, 0.3, 0.75, 0.72, 0.6, 0.55, 0.5, 0.45],
+        }
+    )
+    assert nodes._drift(curve, 0.7, 3) == (28, 35, [14])
+    assert nodes._drift(curve, 0.7, 1) == (7, 14, [])
+    steady = curve.assign(ari=[1.0, 0.8, 0.3, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9])
+    assert nodes._drift(steady, 0.7, 3) == (56, None, [14])
+
+
+def test_hints_quote_the_segment_figures_not_a_fixed_claim() -> None:
+    """A lapsed segment whose orders were close together is told its figures,
+    never that it "comes back within weeks"."""
+    medians = pd.Series({"interpurchase_days": 22.6, "recency_days": 464.0})
+    hint = nodes._feature_hint("interpurchase_days", "low", PARAMS["naming"], medians)
+    assert "23 days" in hint and "464 days ago" in hint
+    assert "come back" not in hint
+    for feature in PARAMS["naming"]["feature_hints"].values():
+        assert not any("within weeks" in text for text in feature.values())

@@ -18,6 +18,7 @@ import yaml
 
 from ia_portfolio.generators.olist import generate_tables, write_tables
 from ia_portfolio.validation import DataValidationError
+from tests.support.notebooks import check_exploration
 from tests.support.project import copy_project, data_dir, run_pipeline
 
 pytestmark = pytest.mark.slow
@@ -197,3 +198,9 @@ def test_original_env_joins_the_eight_olist_files(tmp_path: Path) -> None:
         "mean_distance_km",
     } <= set(features.columns)
     assert "Olist" in (outputs / REPORTS / "report.md").read_text()
+
+
+def test_the_exploration_notebook_runs_on_this_run(cdnow_project) -> None:
+    """``notebooks/customer_segmentation.ipynb`` executes on this run and shows a table and a
+    figure."""
+    check_exploration(cdnow_project, "customer_segmentation")

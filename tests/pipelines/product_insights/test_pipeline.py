@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from tests.support.notebooks import check_exploration
 from tests.support.project import copy_project, data_dir, run_pipeline
 
 pytestmark = pytest.mark.slow
@@ -55,3 +56,9 @@ def test_run_writes_metrics_report_figures_and_cached_features(project) -> None:
     assert "## Photos" in (outputs / REPORTS / "report.md").read_text()
     for cached in ("review_embeddings", "cnn_features"):
         assert (outputs / "04_feature/product_insights" / f"{cached}.pkl").is_file()
+
+
+def test_the_exploration_notebook_runs_on_this_run(project) -> None:
+    """``notebooks/product_insights.ipynb`` executes on this run and shows a table and a
+    figure."""
+    check_exploration(project, "product_insights")

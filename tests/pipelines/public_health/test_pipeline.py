@@ -17,6 +17,7 @@ from ia_portfolio.generators.open_food_facts import PNNS_GROUPS, generate_produc
 from ia_portfolio.pipelines.public_health import cleaning
 from ia_portfolio.validation import DataValidationError
 from tests.support.in_memory import pipeline_parameters
+from tests.support.notebooks import check_exploration
 from tests.support.project import copy_project, data_dir, run_pipeline
 
 pytestmark = pytest.mark.slow
@@ -227,3 +228,9 @@ def test_bad_export_fails_naming_dataset_and_column_and_keeps_outputs(
     assert f"'{column}'" in message.splitlines()[-1]
     assert sorted(original_reports.iterdir()) == outputs
     assert {p: p.stat().st_mtime_ns for p in outputs} == before
+
+
+def test_the_exploration_notebook_runs_on_this_run(project) -> None:
+    """``notebooks/public_health.ipynb`` executes on this run and shows a table and a
+    figure."""
+    check_exploration(project, "public_health")

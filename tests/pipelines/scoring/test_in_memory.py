@@ -70,3 +70,20 @@ def test_reports_explain_the_test_applicants(run: InMemoryRun) -> None:
     assert set(explanations["applicant"]) <= set(x_test.index)
     assert set(explanations["field"]) <= fields
     assert f"## Chosen model: `{metrics['chosen_model']}`" in run["report"]
+
+
+def test_model_card_names_fields_and_renders_identifiers_as_code(
+    run: InMemoryRun,
+) -> None:
+    """Coded fields get their human names from the data dictionary, and the card
+    renders identifiers as code, not as emphasis (``loan_to_income``)."""
+    from ia_portfolio.datasets import MarkdownDataset  # noqa: PLC0415
+
+    card = run["report"]
+    assert "`loan_to_income` (Loan amount / annual income)" in card
+    assert "| `int_rate`" in card and "Interest rate (%)" in card
+    dataset = MarkdownDataset(filepath="unused.md")
+    dataset.load = lambda: card  # the preview kedro-viz shows, without a file
+    html = dataset.preview()
+    assert "<em>" not in html
+    assert "<code>loan_to_income</code>" in html

@@ -99,12 +99,31 @@ def test_mlflow_run_logs_params_metrics_and_serves_the_registered_model(
     mlflow.set_tracking_uri(f"sqlite:///{trained_project / 'mlflow.db'}")
     client = mlflow.MlflowClient()
     experiment = client.get_experiment_by_name("ia_portfolio")
-    run = client.search_runs([experiment.experiment_id], max_results=1)[0]
+    runs = client.search_runs([experiment.experiment_id])
+    # One run for the pipeline, one nested run per candidate.
+    [run] = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    assert run.info.run_name == "scoring"
     assert run.data.params["scoring.cost.false_negative"] == "10"
     metrics = json.loads((reports / "metrics.json").read_text())
     assert run.data.metrics["scoring.test_roc_auc"] == pytest.approx(
         metrics["test"]["roc_auc"]
     )
+    chosen = metrics["candidates"][metrics["chosen_model"]]
+    assert run.data.metrics["scoring.cv_business_cost"] == chosen["business_cost"]
+    assert not [m for m in run.data.metrics if m.startswith("scoring.cv_dummy")]
+    [raw] = run.inputs.dataset_inputs
+    assert raw.dataset.name == "scoring.raw_applications" and raw.dataset.digest
+    candidates = {r.info.run_name: r for r in runs if r is not run}
+    assert set(candidates) == {f"scoring.{name}" for name in metrics["candidates"]}
+    lightgbm = candidates["scoring.lightgbm"]
+    assert lightgbm.data.tags["mlflow.parentRunId"] == run.info.run_id
+    assert {"num_leaves", "learning_rate"} <= set(lightgbm.data.params)
+    assert lightgbm.data.metrics["cv_roc_auc"] == pytest.approx(
+        metrics["candidates"]["lightgbm"]["roc_auc"]
+    )
+    trials = client.get_metric_history(lightgbm.info.run_id, "trial_cv_roc_auc")
+    n_trials = FAST_SCORING_PARAMS["scoring"]["tuning"]["n_trials"]
+    assert [trial.step for trial in trials] == list(range(n_trials))
     # The run registered one version, passed its gate and was promoted.
     [version] = client.search_model_versions(
         f"name='{REGISTERED_MODEL}' and run_id='{run.info.run_id}'"
@@ -114,6 +133,14 @@ def test_mlflow_run_logs_params_metrics_and_serves_the_registered_model(
     assert champion.tags["candidate"] == metrics["chosen_model"]
     assert champion.tags["quality_gate"] == "passed"
     assert champion.tags["promotion"] == "promoted"
+    assert champion.description.startswith("Credit scoring:")
+    assert client.get_registered_model(REGISTERED_MODEL).description.startswith(
+        f"Served: version {champion.version} (@champion)."
+    )
+    signature = mlflow.models.get_model_info(
+        f"models:/{REGISTERED_MODEL}@champion"
+    ).signature
+    assert "annual_inc" in signature.inputs.input_names()
     # Served from the registry, it scores raw fields as the pipeline did.
     model = mlflow.pyfunc.load_model(f"models:/{REGISTERED_MODEL}@champion")
     expected = pd.read_parquet(data_dir(trained_project) / TEST_PREDICTIONS).head(20)

@@ -16,6 +16,7 @@ import yaml
 
 from ia_portfolio.generators.paris_trees import generate_trees
 from ia_portfolio.validation import DataValidationError
+from tests.support.notebooks import check_exploration
 from tests.support.project import copy_project, data_dir, run_pipeline
 
 pytestmark = pytest.mark.slow
@@ -192,3 +193,9 @@ def test_original_environment_reads_the_semicolon_file(tmp_path: Path) -> None:
     assert metrics["raw_shape"] == [3000, 18]
     report = (reports / "report.md").read_text()
     assert "Synthetic" not in report and "p2-arbres-fr.csv" in report
+
+
+def test_the_exploration_notebook_runs_on_this_run(city_project) -> None:
+    """``notebooks/smart_city.ipynb`` executes on this run and shows a table and a
+    figure."""
+    check_exploration(city_project, "smart_city", env=SMALL_ENV)

@@ -195,3 +195,35 @@ def test_statistics_compare_raw_and_cleaned(outputs) -> None:
     assert raw_height["missing"] == 0 and clean_height["missing"] > 0
     assert pd.isna(stats.loc[("raw", "numero"), "mean"])
     assert ("cleaned", "numero") not in stats.index
+
+
+def test_every_area_has_its_own_colour_on_both_maps(outputs) -> None:
+    """25 areas, 25 colours: none repeated, the same in both maps."""
+    from matplotlib.colors import to_hex  # noqa: PLC0415
+
+    figure = plots.plot_tree_map(
+        outputs["trees"],
+        COLUMNS,
+        PARAMS["areas"],
+        PARAMS["plots"],
+        SYNTHETIC,
+        PARAMS["seed"],
+    )
+    static = {
+        c.get_label(): to_hex(c.get_facecolor()[0])
+        for c in figure.axes[0].collections
+        if len(c.get_offsets())
+    }
+    interactive = plots.interactive_tree_map(
+        outputs["trees"],
+        COLUMNS,
+        PARAMS["areas"],
+        PARAMS["plots"],
+        SYNTHETIC,
+        PARAMS["seed"],
+    )
+    dynamic = {trace.name: trace.marker.color.lower() for trace in interactive.data}
+    assert len(static) >= 20
+    assert len(set(static.values())) == len(static)
+    assert len(set(dynamic.values())) == len(dynamic)
+    assert all(dynamic[name] == colour for name, colour in static.items())

@@ -16,6 +16,7 @@ from ia_portfolio.pipelines.text_analytics.local import LocalProvider
 from ia_portfolio.pipelines.text_analytics.providers import Document
 from tests.pipelines.text_analytics.conftest import FAKE_KEY
 from tests.pipelines.text_analytics.fake_azure import FakeAzureLanguage
+from tests.support.notebooks import check_exploration
 from tests.support.project import copy_project, data_dir, run_pipeline
 
 pytestmark = pytest.mark.slow
@@ -193,3 +194,9 @@ def test_original_environment_reads_wili_files(tmp_path):
     # Literary Chinese is a class neither provider has: it counts as a miss.
     assert metrics["local"]["per_language"]["zh-classical"]["recall"] == 0.0
     assert metrics["local"]["accuracy"] == pytest.approx(5 / 6)
+
+
+def test_the_exploration_notebook_runs_on_this_run(default_run) -> None:
+    """``notebooks/text_analytics.ipynb`` executes on this run and shows a table and a
+    figure."""
+    check_exploration(default_run, "text_analytics")

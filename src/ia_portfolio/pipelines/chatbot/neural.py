@@ -32,6 +32,7 @@ from ia_portfolio.pipelines.chatbot.sequence import (  # noqa: E402
     EncodedText,
     TokenEncoder,
 )
+from ia_portfolio.progress import keras_progress  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -262,7 +263,8 @@ def train_bilstm(
                 monitor="val_loss",
                 patience=params["patience"],
                 restore_best_weights=True,
-            )
+            ),
+            keras_progress("BiLSTM tagger training", params["max_epochs"], logger),
         ],
         shuffle=False,  # the batches are shuffled by BucketedBatches
         verbose=0,

@@ -31,6 +31,7 @@ OPTIONAL = (
     "distance_km",
 )
 NOISE = -1
+NOISE_NAME = "Unassigned (density noise)"
 
 
 # --------------------------------------------------------------------------- input
@@ -461,11 +462,20 @@ def _distinctive_feature(zs: pd.Series, naming: dict[str, Any]) -> tuple[str, st
     return feature, "high" if others[feature] > 0 else "low"
 
 
-def _feature_hint(feature: str, direction: str, naming: dict[str, Any]) -> str:
+def _feature_hint(
+    feature: str, direction: str, naming: dict[str, Any], medians: pd.Series
+) -> str:
+    """The hint for a segment's distinctive feature, its figures filled in from
+    the segment's medians (``{median}``: the feature's, ``{recency}``: days since
+    the last purchase), so that the advice says what the data shows."""
     if feature.startswith("share_"):
         category = feature.removeprefix("share_").replace("_", " ")
         return naming["category_hint"][direction].format(category=category)
-    return naming["feature_hints"].get(feature, {}).get(direction, "")
+    template = naming["feature_hints"].get(feature, {}).get(direction, "")
+    return template.format(
+        median=float(medians.get(feature, float("nan"))),
+        recency=float(medians.get("recency_days", float("nan"))),
+    )
 
 
 def profile_segments(
@@ -504,13 +514,21 @@ def profile_segments(
         )
         feature, direction = _distinctive_feature(zs, naming)
         stands_out = abs(zs[feature]) >= naming["thresholds"]["high"]
-        hint = _feature_hint(feature, direction, naming) if stands_out else ""
         one_time = seg != NOISE and medians.loc[seg, "frequency"] <= 1
+        # A one-time buyer's "time between orders" is a stand-in (tenure + 1 day),
+        # not a buying cycle to advise on.
+        if one_time and feature == "interpurchase_days":
+            stands_out = False
+        hint = (
+            _feature_hint(feature, direction, naming, medians.loc[seg])
+            if stands_out
+            else ""
+        )
         name = f"{value.capitalize()} {activity}" + (
             " one-time buyers" if one_time else " customers"
         )
         if seg == NOISE:
-            name, action = "Unassigned (density noise)", naming["noise_action"]
+            name, action = NOISE_NAME, naming["noise_action"]
         else:
             action = naming["actions"][value][activity] + (f"; {hint}" if hint else "")
         rows.append(
@@ -538,6 +556,25 @@ def profile_segments(
 
 
 # ---------------------------------------------------------------------- stability
+def _drift(
+    curve: pd.DataFrame, threshold: float, persistence: int
+) -> tuple[int, int | None, list[int]]:
+    """Re-fit period, first day of the first run of ``persistence`` checks under
+    ``threshold`` (None: no such run), and the earlier checks under it that
+    recovered."""
+    checks = curve.loc[curve["elapsed_days"] > 0]
+    below = (checks["ari"] < threshold).to_numpy()
+    days = checks["elapsed_days"].astype(int).tolist()
+    for start in range(len(days)):
+        run = below[start : start + persistence]
+        if len(run) == persistence and run.all():
+            dips = [d for d, b in zip(days[:start], below[:start], strict=True) if b]
+            earlier = curve.loc[curve["elapsed_days"] < days[start], "elapsed_days"]
+            return int(earlier.max()), days[start], dips
+    dips = [d for d, b in zip(days, below, strict=True) if b]
+    return int(curve["elapsed_days"].max()), None, dips
+
+
 def stability_curve(
     transactions: pd.DataFrame,
     k_choice: dict[str, Any],
@@ -553,8 +590,13 @@ def stability_curve(
     the features of the initial customers are recomputed on the longer log; the
     frozen model assigns them, a model re-fitted on all customers of the longer
     log assigns them too, and the ARI compares both. Each KMeans is fitted on at
-    most ``kmeans_sample_size`` customers. The recommended re-fit period is the
-    last elapsed time before the ARI first falls under ``ari_threshold``.
+    most ``kmeans_sample_size`` customers.
+
+    A re-fitted KMeans can land on another local optimum, so one check under
+    ``ari_threshold`` may be noise: the segments count as drifted once the ARI
+    stays under it for ``persistence`` consecutive checks. The recommended re-fit
+    period is the last elapsed time before that run starts; the checks under the
+    threshold that recovered are reported as ``dips``.
     """
     k = k_choice["k"]
     start = transactions["timestamp"].min().normalize()
@@ -597,20 +639,32 @@ def stability_curve(
         elapsed += stability["step_days"]
     curve = pd.DataFrame(rows)
     threshold = stability["ari_threshold"]
-    below = curve.loc[(curve["elapsed_days"] > 0) & (curve["ari"] < threshold)]
-    if below.empty:
-        period = int(curve["elapsed_days"].max())
-        note = "the ARI never fell under the threshold over the observed log"
+    persistence = stability.get("persistence", 1)
+    period, sustained, dips = _drift(curve, threshold, persistence)
+    if sustained is None:
+        note = (
+            f"the ARI never stayed under the threshold for {persistence} "
+            "consecutive checks over the observed log"
+        )
     else:
-        first_bad = int(below["elapsed_days"].iloc[0])
-        period = int(curve.loc[curve["elapsed_days"] < first_bad, "elapsed_days"].max())
-        note = f"the ARI first fell under the threshold after {first_bad} days"
+        note = (
+            f"the ARI stayed under the threshold from {sustained} days on "
+            f"({persistence} consecutive checks or more)"
+        )
+    if dips:
+        note += (
+            f"; it also dipped under it at {', '.join(map(str, dips))} days "
+            "before recovering, read as re-fitting noise"
+        )
     summary = {
         "initial_days": stability["initial_days"],
         "step_days": stability["step_days"],
         "ari_threshold": threshold,
+        "persistence": persistence,
         "recommended_refit_days": period,
-        "never_below_threshold": bool(below.empty),
+        "never_below_threshold": bool((curve["ari"] >= threshold).all()),
+        "drift_from_days": sustained,
+        "dips_days": dips,
         "note": note,
         "k": k,
     }

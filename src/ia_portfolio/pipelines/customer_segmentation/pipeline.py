@@ -16,30 +16,35 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["raw_transactions", "params:data"],
                 outputs=["transactions", "input_quality"],
                 name="to_transactions",
+                tags="data_preparation",
             ),
             Node(
                 nodes.build_features,
                 inputs=["transactions", "params:features"],
                 outputs="customer_features",
                 name="build_features",
+                tags="data_preparation",
             ),
             Node(
                 nodes.scale_features,
                 inputs=["customer_features", "params:features"],
                 outputs="scaled_features",
                 name="scale_features",
+                tags="data_preparation",
             ),
             Node(
                 nodes.select_k,
                 inputs=["scaled_features", "params:model", "params:seed"],
                 outputs=["k_selection", "k_choice"],
                 name="select_k",
+                tags="training",
             ),
             Node(
                 nodes.fit_models,
                 inputs=["scaled_features", "k_choice", "params:model", "params:seed"],
                 outputs=["segment_assignments", "model_comparison", "model_choice"],
                 name="fit_models",
+                tags="training",
             ),
             Node(
                 nodes.profile_segments,
@@ -51,6 +56,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="segment_profiles",
                 name="profile_segments",
+                tags="evaluation",
             ),
             Node(
                 nodes.stability_curve,
@@ -64,24 +70,28 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs=["stability_curve", "stability_summary"],
                 name="stability_curve",
+                tags="evaluation",
             ),
             Node(
                 plots.plot_k_selection,
                 inputs=["k_selection", "k_choice"],
                 outputs="k_selection_plot",
                 name="plot_k_selection",
+                tags="reporting",
             ),
             Node(
                 plots.plot_profiles,
                 inputs="segment_profiles",
                 outputs="profiles_plot",
                 name="plot_profiles",
+                tags="reporting",
             ),
             Node(
                 plots.plot_snake,
                 inputs="segment_profiles",
                 outputs="snake_plot",
                 name="plot_snake",
+                tags="reporting",
             ),
             Node(
                 plots.plot_views,
@@ -94,12 +104,14 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs=["pca_view_plot", "tsne_view_plot"],
                 name="plot_views",
+                tags="reporting",
             ),
             Node(
                 plots.plot_stability,
                 inputs=["stability_curve", "stability_summary"],
                 outputs="stability_plot",
                 name="plot_stability",
+                tags="reporting",
             ),
             Node(
                 report.build_metrics,
@@ -116,6 +128,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs=["metrics", "mlflow_metrics"],
                 name="build_metrics",
+                tags="reporting",
             ),
             Node(
                 report.write_report,
@@ -129,6 +142,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="report",
                 name="write_report",
+                tags="reporting",
             ),
         ]
     )

@@ -3,6 +3,7 @@ and the stability curve."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,19 @@ from matplotlib.figure import Figure
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
-from ia_portfolio.reporting import new_figure
+from ia_portfolio.pipelines.customer_segmentation.nodes import NOISE_NAME
+from ia_portfolio.reporting import category_colours, new_figure
+
+
+def segment_colours(profiles: pd.DataFrame) -> dict[str, str]:
+    """One colour per segment name, in the order of the profiles table (most
+    valuable first), used by every figure; density noise is grey."""
+    return category_colours(profiles["name"], grey=[NOISE_NAME])
+
+
+def _radar_label(column: str) -> str:
+    """'interpurchase_days' -> 'interpurchase\ndays': short lines around a radar."""
+    return textwrap.fill(column.replace("_", " "), width=12, break_long_words=False)
 
 
 def plot_k_selection(table: pd.DataFrame, k_choice: dict[str, Any]) -> Figure:
@@ -38,12 +51,13 @@ def plot_k_selection(table: pd.DataFrame, k_choice: dict[str, Any]) -> Figure:
 def plot_profiles(profiles: pd.DataFrame) -> Figure:
     """One radar per segment over the mean z-scores of the model features."""
     z_columns = [c for c in profiles.columns if c.startswith("z_")]
-    labels = [c[2:].replace("_", " ") for c in z_columns]
+    labels = [_radar_label(c[2:]) for c in z_columns]
     angles = np.linspace(0, 2 * np.pi, len(z_columns), endpoint=False).tolist()
+    colours = segment_colours(profiles)
     n = len(profiles)
     cols = min(n, 3)
     rows = int(np.ceil(n / cols))
-    figure = Figure(figsize=(5 * cols, 4.6 * rows), layout="constrained")
+    figure = Figure(figsize=(5.5 * cols, 5.4 * rows), layout="constrained")
     figure.suptitle(
         "Segment profiles: mean z-score of each feature (0 = all customers)"
     )
@@ -52,14 +66,23 @@ def plot_profiles(profiles: pd.DataFrame) -> Figure:
     for i, row in enumerate(profiles.itertuples(index=False), start=1):
         axes = figure.add_subplot(rows, cols, i, projection="polar")
         values = [getattr(row, c) for c in z_columns]
-        axes.plot(angles + angles[:1], values + values[:1], color=f"C{i - 1}")
-        axes.fill(
-            angles + angles[:1], values + values[:1], alpha=0.25, color=f"C{i - 1}"
-        )
+        colour = colours[row.name]
+        axes.plot(angles + angles[:1], values + values[:1], color=colour)
+        axes.fill(angles + angles[:1], values + values[:1], alpha=0.25, color=colour)
         axes.plot(np.linspace(0, 2 * np.pi, 100), np.zeros(100), "k:", linewidth=0.8)
         axes.set_xticks(angles, labels, fontsize=8)
+        # Labels outside the outer ring, clear of the curve and the title.
+        axes.tick_params(axis="x", pad=10)
+        axes.tick_params(axis="y", labelsize=7)
+        # Radial scale between two spokes, not over one.
+        axes.set_rlabel_position(180 / len(z_columns))
         axes.set_ylim(low, high)
-        axes.set_title(f"{row.name}\n{row.share:.0%} of customers", fontsize=10)
+        axes.set_title(
+            textwrap.fill(f"{row.name} ({row.share:.0%} of customers)", width=40),
+            fontsize=10,
+            pad=22,
+            color=colour,
+        )
     return figure
 
 
@@ -69,12 +92,14 @@ def plot_snake(profiles: pd.DataFrame) -> Figure:
     figure, axes = new_figure(
         "Snake plot of the segments", "feature", "mean z-score (0 = all customers)"
     )
+    colours = segment_colours(profiles)
     for row in profiles.itertuples(index=False):
         axes.plot(
             [c[2:].replace("_", " ") for c in z_columns],
             [getattr(row, c) for c in z_columns],
             marker="o",
             label=row.name,
+            color=colours[row.name],
         )
     axes.axhline(0, color="black", linewidth=0.8)
     axes.tick_params(axis="x", rotation=30)
@@ -87,12 +112,16 @@ def _names(assignments: pd.DataFrame, profiles: pd.DataFrame) -> pd.Series:
     return assignments.set_index("customer_id")["segment"].map(names)
 
 
-def _scatter(axes: Any, xy: np.ndarray, names: pd.Series) -> None:
-    for i, name in enumerate(sorted(names.unique())):
+def _scatter(
+    axes: Any, xy: np.ndarray, names: pd.Series, colours: dict[str, str]
+) -> None:
+    """Customers coloured and listed in the segments' order of the profiles."""
+    for name, colour in colours.items():
         mask = (names == name).to_numpy()
-        axes.scatter(
-            xy[mask, 0], xy[mask, 1], s=4, alpha=0.5, label=name, color=f"C{i}"
-        )
+        if mask.any():
+            axes.scatter(
+                xy[mask, 0], xy[mask, 1], s=4, alpha=0.5, label=name, color=colour
+            )
     axes.legend(markerscale=4, fontsize=8)
 
 
@@ -105,6 +134,7 @@ def plot_views(
 ) -> tuple[Figure, Figure]:
     """PCA (all customers) and t-SNE (a sample) projections coloured by segment."""
     names = _names(assignments, profiles).loc[scaled.index]
+    colours = segment_colours(profiles)
     pca = PCA(n_components=2, random_state=seed)
     xy = pca.fit_transform(scaled.to_numpy())
     explained = pca.explained_variance_ratio_
@@ -113,7 +143,7 @@ def plot_views(
         f"PC1 ({explained[0]:.0%} of variance)",
         f"PC2 ({explained[1]:.0%} of variance)",
     )
-    _scatter(axes, xy, names)
+    _scatter(axes, xy, names, colours)
     sample = scaled.sample(
         n=min(views["tsne_sample_size"], len(scaled)), random_state=seed
     )
@@ -126,7 +156,7 @@ def plot_views(
     tsne_figure, axes = new_figure(
         f"t-SNE of {len(sample):,} sampled customers", "t-SNE 1", "t-SNE 2"
     )
-    _scatter(axes, embedded, names.loc[sample.index])
+    _scatter(axes, embedded, names.loc[sample.index], colours)
     return pca_figure, tsne_figure
 
 
@@ -150,6 +180,15 @@ def plot_stability(curve: pd.DataFrame, summary: dict[str, Any]) -> Figure:
         linestyle=":",
         label=f"recommended re-fit: {summary['recommended_refit_days']} days",
     )
+    if summary.get("drift_from_days") is not None:
+        axes.axvspan(
+            summary["drift_from_days"],
+            float(curve["elapsed_days"].max()),
+            color="tab:red",
+            alpha=0.08,
+            label=f"drift: {summary.get('persistence', 1)}+ checks in a row "
+            "under the threshold",
+        )
     axes.set_ylim(min(0.0, float(curve["ari"].min()) - 0.05), 1.05)
     axes.legend()
     return figure

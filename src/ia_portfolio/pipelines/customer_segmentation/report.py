@@ -41,7 +41,7 @@ Median customer of each segment:
 
 ## Maintenance contract
 
-Model frozen after {initial_days} days, compared every {step_days} days with a model re-fitted on the longer log (ARI on the initial customers, threshold {ari_threshold}); {note}. Recommendation: {refit}. See `stability.png`.
+Model frozen after {initial_days} days, compared every {step_days} days with a model re-fitted on the longer log (ARI on the initial customers, threshold {ari_threshold}). Drift means {persistence} checks in a row under the threshold: {note}. Recommendation: {refit}. {uncertainty} See `stability.png`.
 
 {curve}
 """
@@ -97,6 +97,19 @@ def _table(frame: pd.DataFrame, floatfmt: str = ".3g") -> str:
     return frame.to_markdown(index=False, floatfmt=floatfmt)
 
 
+def _uncertainty(curve: pd.DataFrame) -> str:
+    """How noisy the curve is, from the curve itself: the period is read at the
+    resolution of the checks, and consecutive checks may differ widely."""
+    jumps = curve["ari"].diff().abs().dropna()
+    if jumps.empty:
+        return ""
+    return (
+        f"The period is known to one step ({curve['elapsed_days'].diff().max():.0f}"
+        f" days) at best: consecutive checks differ by up to {jumps.max():.2f} in "
+        f"ARI (median {jumps.median():.2f}), so read it as an order of magnitude."
+    )
+
+
 def _refit(stability: dict[str, Any]) -> str:
     """The recommended re-fit period, or every step when the segments drift
     within the first one."""
@@ -145,7 +158,9 @@ def write_report(
         initial_days=stability["initial_days"],
         step_days=stability["step_days"],
         ari_threshold=stability["ari_threshold"],
+        persistence=stability.get("persistence", 1),
         note=stability["note"],
         refit=_refit(stability),
+        uncertainty=_uncertainty(curve),
         curve=_table(curve),
     )

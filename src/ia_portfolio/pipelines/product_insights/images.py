@@ -20,6 +20,8 @@ import torch
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.model_selection import train_test_split
 
+from ia_portfolio.progress import progress
+
 logger = logging.getLogger(__name__)
 
 DETECTORS = {"sift": cv2.SIFT_create, "orb": cv2.ORB_create}
@@ -150,7 +152,8 @@ def extract_cnn_features(sample: pd.DataFrame, cnn: dict[str, Any]) -> np.ndarra
     images = list(sample["image"])
     features = []
     with torch.inference_mode():
-        for start in range(0, len(images), cnn["batch_size"]):
+        starts = range(0, len(images), cnn["batch_size"])
+        for start in progress(starts, "EfficientNet features, batches", log=logger):
             batch = to_network_input(
                 images[start : start + cnn["batch_size"]], cnn["image_size"]
             )

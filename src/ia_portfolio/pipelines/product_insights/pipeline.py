@@ -31,18 +31,21 @@ def create_text_pipeline() -> Pipeline:
                 ["raw_reviews", "params:data.reviews", "params:seed"],
                 "reviews",
                 name="prepare_reviews",
+                tags="data_preparation",
             ),
             Node(
                 reviews.tokenise_reviews,
                 ["reviews", "params:text.tokens"],
                 ["review_tokens", "display_words"],
                 name="tokenise_reviews",
+                tags="data_preparation",
             ),
             Node(
                 reviews.build_vocabulary,
                 ["review_tokens", "params:text.vocabulary"],
                 "dictionary",
                 name="build_vocabulary",
+                tags="data_preparation",
             ),
             Node(
                 reviews.find_distinctive_terms,
@@ -55,18 +58,21 @@ def create_text_pipeline() -> Pipeline:
                 ],
                 "distinctive_terms",
                 name="find_distinctive_terms",
+                tags="evaluation",
             ),
             Node(
                 topics.select_lda_topics,
                 ["review_tokens", "dictionary", "params:text.topics", "params:seed"],
                 ["lda_coherence", "lda_topics"],
                 name="select_lda_topics",
+                tags="training",
             ),
             Node(
                 topics.embed_reviews,
                 ["reviews", "params:text.topics.embedding"],
                 "review_embeddings",
                 name="embed_reviews",
+                tags="data_preparation",
             ),
             Node(
                 topics.select_embedding_topics,
@@ -79,12 +85,14 @@ def create_text_pipeline() -> Pipeline:
                 ],
                 ["embedding_coherence", "embedding_topics"],
                 name="select_embedding_topics",
+                tags="training",
             ),
             Node(
                 topics.map_reviews,
                 ["reviews", "review_embeddings", "params:text.topics", "params:seed"],
                 "review_map",
                 name="map_reviews",
+                tags="training",
             ),
             Node(
                 topics.describe_topics,
@@ -97,24 +105,28 @@ def create_text_pipeline() -> Pipeline:
                 ],
                 "topic_summary",
                 name="describe_topics",
+                tags="evaluation",
             ),
             Node(
                 plots.plot_coherence,
                 ["lda_coherence", "embedding_coherence"],
                 "coherence_plot",
                 name="plot_coherence",
+                tags="reporting",
             ),
             Node(
                 plots.plot_topic_shares,
                 "topic_summary",
                 "topic_shares_plot",
                 name="plot_topic_shares",
+                tags="reporting",
             ),
             Node(
                 plots.plot_topic_map,
                 ["review_map", "reviews", "embedding_topics", "topic_summary"],
                 "topic_map_interactive",
                 name="plot_topic_map",
+                tags="reporting",
             ),
         ]
     )
@@ -128,6 +140,7 @@ def create_image_pipeline() -> Pipeline:
             ["clean_images", f"params:images.{detector}", "params:seed"],
             f"{detector}_features",
             name=f"extract_{detector}_features",
+            tags="data_preparation",
         )
         for detector in ("sift", "orb")
     ]
@@ -137,12 +150,14 @@ def create_image_pipeline() -> Pipeline:
             "clean_images",
             "pixels_features",
             name="extract_pixel_features",
+            tags="data_preparation",
         ),
         Node(
             images.extract_cnn_features,
             ["image_sample", "params:images.cnn"],
             "cnn_features",
             name="extract_cnn_features",
+            tags="data_preparation",
         ),
     ]
     clusterings = [
@@ -156,6 +171,7 @@ def create_image_pipeline() -> Pipeline:
             ],
             f"{family}_clustering",
             name=f"cluster_{family}_features",
+            tags="training",
         )
         for family in FAMILIES
     ]
@@ -167,12 +183,14 @@ def create_image_pipeline() -> Pipeline:
                 ["raw_images", "params:data.images", "params:seed"],
                 "image_sample",
                 name="sample_images",
+                tags="data_preparation",
             ),
             Node(
                 images.preprocess_images,
                 ["image_sample", "params:images.preprocessing"],
                 "clean_images",
                 name="preprocess_images",
+                tags="data_preparation",
             ),
             *features,
             *clusterings,
@@ -181,33 +199,42 @@ def create_image_pipeline() -> Pipeline:
                 results,
                 "family_comparison",
                 name="compare_feature_families",
+                tags="evaluation",
             ),
             Node(
                 plots.plot_preprocessing,
                 ["image_sample", "clean_images", "params:images.preprocessing"],
                 "preprocessing_plot",
                 name="plot_preprocessing",
+                tags="reporting",
             ),
             Node(
                 plots.plot_pca_variance,
                 results,
                 "pca_variance_plot",
                 name="plot_pca_variance",
+                tags="reporting",
             ),
             Node(
                 plots.plot_image_maps,
                 ["image_sample", *results],
                 "image_maps_plot",
                 name="plot_image_maps",
+                tags="reporting",
             ),
             Node(
-                plots.plot_confusion, results, "confusion_plot", name="plot_confusion"
+                plots.plot_confusion,
+                results,
+                "confusion_plot",
+                name="plot_confusion",
+                tags="reporting",
             ),
             Node(
                 plots.plot_ari,
                 ["family_comparison", "params:images.reference_ari"],
                 "ari_plot",
                 name="plot_ari",
+                tags="reporting",
             ),
             Node(
                 plots.plot_cluster_gallery,
@@ -220,6 +247,7 @@ def create_image_pipeline() -> Pipeline:
                 ],
                 "cluster_gallery_plot",
                 name="plot_cluster_gallery",
+                tags="reporting",
             ),
         ]
     )
@@ -244,6 +272,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 ["metrics", "mlflow_metrics"],
                 name="build_metrics",
+                tags="reporting",
             ),
             Node(
                 report.write_report,
@@ -257,6 +286,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 "report",
                 name="write_report",
+                tags="reporting",
             ),
         ]
     )

@@ -24,6 +24,7 @@ from gensim.corpora import Dictionary
 from gensim.models import CoherenceModel, LdaModel
 
 from ia_portfolio.pipelines.product_insights.reviews import token_lists
+from ia_portfolio.progress import progress
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +144,8 @@ def embed_reviews(reviews: pd.DataFrame, embedding: dict[str, Any]) -> np.ndarra
     vectors = np.zeros((len(texts), model.config.hidden_size), dtype=np.float32)
     batch = embedding["batch_size"]
     with torch.inference_mode():
-        for start in range(0, len(texts), batch):
+        starts = range(0, len(texts), batch)
+        for start in progress(starts, "MiniLM review embeddings, batches", log=logger):
             rows = order[start : start + batch]
             encoded = tokenizer(
                 [texts[i] for i in rows],

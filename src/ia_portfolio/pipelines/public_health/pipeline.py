@@ -30,6 +30,7 @@ def _cleaning_nodes() -> list[Node]:
                 inputs=[previous, *rule_inputs],
                 outputs=[output, f"report_{function.__name__}"],
                 name=function.__name__,
+                tags="data_preparation",
             )
         )
         previous = output
@@ -50,6 +51,7 @@ def _cleaning_nodes() -> list[Node]:
                 "report_impute_missing_values",
             ],
             name="impute_missing_values",
+            tags="data_preparation",
         )
     )
     steps.append(
@@ -64,6 +66,7 @@ def _cleaning_nodes() -> list[Node]:
             ],
             outputs="imputation_check",
             name="check_imputation",
+            tags="evaluation",
         )
     )
     reports = [f"report_{f.__name__}" for f, _, _ in CLEANING_STEPS]
@@ -73,6 +76,7 @@ def _cleaning_nodes() -> list[Node]:
             inputs=[*reports, "report_impute_missing_values"],
             outputs="cleaning_report",
             name="build_cleaning_report",
+            tags="reporting",
         )
     )
     return steps
@@ -84,6 +88,7 @@ def _plot(function, inputs: dict[str, str], output: str) -> Node:
         inputs={**inputs, "data_label": "params:data.description"},
         outputs=output,
         name=function.__name__,
+        tags="reporting",
     )
 
 
@@ -97,24 +102,28 @@ def _analysis_nodes() -> list[Node]:
             inputs="cleaned_products",
             outputs="column_statistics",
             name="describe_columns",
+            tags="evaluation",
         ),
         Node(
             analysis.summarise_outliers,
             inputs=["cleaned_products", "params:analysis.outlier_rules", group],
             outputs="outlier_summary",
             name="summarise_outliers",
+            tags="evaluation",
         ),
         Node(
             analysis.compute_pca,
             inputs=["cleaned_products", "params:analysis", group, "params:seed"],
             outputs=["pca_variance", "pca_loadings", "pca_projection"],
             name="compute_pca",
+            tags="training",
         ),
         Node(
             analysis.anova_by_group,
             inputs=["cleaned_products", "imputed_cells", "params:analysis", group],
             outputs=["anova_table", "group_profiles"],
             name="anova_by_group",
+            tags="evaluation",
         ),
         _plot(
             plots.plot_missing_values,
@@ -206,6 +215,7 @@ def _analysis_nodes() -> list[Node]:
             inputs=["cleaning_report", "pca_variance", "anova_table"],
             outputs=["metrics", "mlflow_metrics"],
             name="build_metrics",
+            tags="reporting",
         ),
         Node(
             report.write_report,
@@ -224,6 +234,7 @@ def _analysis_nodes() -> list[Node]:
             },
             outputs="report",
             name="write_report",
+            tags="reporting",
         ),
     ]
 

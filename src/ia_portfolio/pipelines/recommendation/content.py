@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ia_portfolio.progress import progress
+
 logger = logging.getLogger(__name__)
 
 VECTOR_PREFIX = "v"
@@ -38,7 +40,8 @@ def encode_texts(texts: Sequence[str], max_length: int, batch_size: int) -> np.n
     model = AutoModel.from_pretrained(path).eval()
     batches = []
     with torch.inference_mode():
-        for start in range(0, len(texts), batch_size):
+        starts = range(0, len(texts), batch_size)
+        for start in progress(starts, "MiniLM item embeddings, batches", log=logger):
             tokens = tokenizer(
                 list(texts[start : start + batch_size]),
                 padding=True,

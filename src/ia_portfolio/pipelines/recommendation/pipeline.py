@@ -25,6 +25,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ],
             outputs=f"tuned_{name}",
             name=f"tune_{name}",
+            tags="training",
         )
         for name in TUNED
     ]
@@ -35,24 +36,28 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["raw_interactions", "params:data"],
                 outputs="interactions",
                 name="prepare_interactions",
+                tags="data_preparation",
             ),
             Node(
                 data.prepare_items,
                 inputs=["raw_items", "interactions", "params:data"],
                 outputs="items",
                 name="prepare_items",
+                tags="data_preparation",
             ),
             Node(
                 content.embed_items,
                 inputs=["items", "raw_items", "params:data", "params:content"],
                 outputs="item_vectors",
                 name="embed_items",
+                tags="data_preparation",
             ),
             Node(
                 data.split_by_time,
                 inputs=["interactions", "params:split"],
                 outputs=["train", "validation", "test", "split_summary"],
                 name="split_by_time",
+                tags="data_preparation",
             ),
             *tuning,
             Node(
@@ -70,12 +75,14 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="tuned_hybrid",
                 name="tune_hybrid",
+                tags="training",
             ),
             Node(
                 nodes.collect_tuning,
                 inputs=[f"tuned_{name}" for name in [*TUNED, "hybrid"]],
                 outputs="tuning_results",
                 name="collect_tuning",
+                tags="training",
             ),
             Node(
                 nodes.evaluate_on_test,
@@ -90,6 +97,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs=["model_comparison", "user_metrics"],
                 name="evaluate_on_test",
+                tags="evaluation",
             ),
             Node(
                 report.build_metrics,
@@ -104,24 +112,28 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs=["metrics", "mlflow_metrics"],
                 name="build_metrics",
+                tags="reporting",
             ),
             Node(
                 plots.plot_metric_by_model,
                 inputs="model_comparison",
                 outputs="metric_by_model_plot",
                 name="plot_metric_by_model",
+                tags="reporting",
             ),
             Node(
                 plots.plot_metric_by_activity,
                 inputs=["user_metrics", "params:evaluation"],
                 outputs="metric_by_activity_plot",
                 name="plot_metric_by_activity",
+                tags="reporting",
             ),
             Node(
                 report.write_report,
                 inputs=["metrics", "model_comparison", "params:evaluation"],
                 outputs="report",
                 name="write_report",
+                tags="reporting",
             ),
             Node(
                 nodes.register_model,
@@ -138,6 +150,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="registered_model",
                 name="register_model",
+                tags="serving",
             ),
         ]
     )

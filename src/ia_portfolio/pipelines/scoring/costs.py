@@ -4,12 +4,14 @@ a refused good applicant (false positive)."""
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics import (
     average_precision_score,
-    confusion_matrix,
     fbeta_score,
+    make_scorer,
     roc_auc_score,
 )
+from sklearn.model_selection import TunedThresholdClassifierCV
 
 
 def business_cost(
@@ -19,8 +21,57 @@ def business_cost(
     false_positive_cost: float = 1.0,
 ) -> float:
     """Total cost of the decisions: ``fn_cost * FN + fp_cost * FP``."""
-    _, fp, fn, _ = confusion_matrix(y_true, y_pred, labels=[0, 1]).ravel()
-    return float(false_negative_cost * fn + false_positive_cost * fp)
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    false_negatives = np.count_nonzero((y_true == 1) & (y_pred == 0))
+    false_positives = np.count_nonzero((y_true == 0) & (y_pred == 1))
+    return float(
+        false_negative_cost * false_negatives + false_positive_cost * false_positives
+    )
+
+
+THRESHOLD_GRID = np.round(np.arange(0.0, 1.0011, 0.001), 3)
+"""Decision thresholds searched: a 0.001 grid on [0, 1.001]; the last flags nobody."""
+
+
+class _GivenScores(ClassifierMixin, BaseEstimator):
+    """A fitted "classifier" whose probability of the positive class is its one
+    input column: scikit-learn's threshold search then runs on scores computed
+    elsewhere (the candidates' calibrated out-of-fold probabilities)."""
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> _GivenScores:
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        proba = np.asarray(x, dtype=float)[:, 0]
+        return np.column_stack([1 - proba, proba])
+
+
+def tune_threshold(
+    y_true: np.ndarray,
+    proba: np.ndarray,
+    false_negative_cost: float,
+    false_positive_cost: float = 1.0,
+    thresholds: np.ndarray | None = None,
+) -> TunedThresholdClassifierCV:
+    """scikit-learn's ``TunedThresholdClassifierCV`` fitted on ``proba`` with the
+    business cost as its scorer: ``best_threshold_`` and, in ``cv_results_``,
+    the cost (negated) at every threshold of the grid."""
+    scorer = make_scorer(
+        business_cost,
+        greater_is_better=False,
+        false_negative_cost=false_negative_cost,
+        false_positive_cost=false_positive_cost,
+    )
+    tuner = TunedThresholdClassifierCV(
+        _GivenScores().fit(None, None),
+        scoring=scorer,
+        thresholds=THRESHOLD_GRID if thresholds is None else thresholds,
+        cv="prefit",
+        refit=False,
+        store_cv_results=True,
+    )
+    return tuner.fit(np.asarray(proba, dtype=float)[:, None], np.asarray(y_true))
 
 
 def cost_by_threshold(
@@ -30,23 +81,12 @@ def cost_by_threshold(
     false_positive_cost: float = 1.0,
     thresholds: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Business cost of flagging ``proba >= t`` for every threshold ``t``.
-
-    Thresholds default to a 0.001 grid on [0, 1.001]; the last one flags nobody.
-    """
-    if thresholds is None:
-        thresholds = np.round(np.arange(0.0, 1.0011, 0.001), 3)
-    y_true = np.asarray(y_true)
-    order = np.argsort(proba)
-    sorted_proba = np.asarray(proba)[order]
-    positives_below = np.concatenate([[0], np.cumsum(y_true[order])])
-    n_below = np.searchsorted(sorted_proba, thresholds, side="left")
-    false_negatives = positives_below[n_below]
-    negatives_at_or_above = (len(y_true) - n_below) - (y_true.sum() - false_negatives)
-    costs = false_negative_cost * false_negatives + false_positive_cost * (
-        negatives_at_or_above
-    )
-    return thresholds, costs.astype(float)
+    """Business cost of flagging ``proba >= t`` for every threshold ``t`` (default
+    ``THRESHOLD_GRID``)."""
+    results = tune_threshold(
+        y_true, proba, false_negative_cost, false_positive_cost, thresholds
+    ).cv_results_
+    return results["thresholds"], -results["scores"]
 
 
 def best_threshold(
@@ -55,11 +95,10 @@ def best_threshold(
     false_negative_cost: float,
     false_positive_cost: float = 1.0,
 ) -> float:
-    """The threshold with the lowest business cost (the smallest one on ties)."""
-    thresholds, costs = cost_by_threshold(
-        y_true, proba, false_negative_cost, false_positive_cost
-    )
-    return float(thresholds[int(np.argmin(costs))])
+    """The threshold of ``THRESHOLD_GRID`` with the lowest business cost (the
+    smallest one on ties), found by ``TunedThresholdClassifierCV``."""
+    tuner = tune_threshold(y_true, proba, false_negative_cost, false_positive_cost)
+    return float(tuner.best_threshold_)
 
 
 DECISION_METRICS = (

@@ -23,6 +23,7 @@ def _candidate_nodes(name: str) -> list[Node]:
             ],
             outputs=f"study_{name}",
             name=f"tune_{name}",
+            tags="training",
         ),
         Node(
             nodes.cross_validate_candidate,
@@ -38,6 +39,7 @@ def _candidate_nodes(name: str) -> list[Node]:
             ],
             outputs=f"cv_{name}",
             name=f"cross_validate_{name}",
+            tags="training",
         ),
     ]
 
@@ -53,12 +55,14 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["raw_applications", "params:data"],
                 outputs=["features", "labels"],
                 name="prepare_applications",
+                tags="data_preparation",
             ),
             Node(
                 nodes.split_train_test,
                 inputs=["features", "labels", "params:split", "params:seed"],
                 outputs=["x_train", "x_test", "y_train", "y_test"],
                 name="split_train_test",
+                tags="data_preparation",
             ),
             *candidate_nodes,
             Node(
@@ -66,6 +70,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=cv_results,
                 outputs=["candidate_comparison", "chosen_model"],
                 name="compare_candidates",
+                tags="training",
             ),
             Node(
                 nodes.refit_model,
@@ -80,12 +85,14 @@ def create_pipeline(**kwargs) -> Pipeline:
                 },
                 outputs="model",
                 name="refit_model",
+                tags="training",
             ),
             Node(
                 nodes.evaluate_on_test,
                 inputs=["model", "x_test", "y_test", "params:cost"],
                 outputs=["test_metrics", "test_predictions"],
                 name="evaluate_on_test",
+                tags="evaluation",
             ),
             Node(
                 report.build_metrics,
@@ -98,6 +105,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs=["metrics", "mlflow_metrics"],
                 name="build_metrics",
+                tags="reporting",
             ),
             Node(
                 plots.plot_roc_pr_curves,
@@ -108,6 +116,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 },
                 outputs="roc_pr_curves_plot",
                 name="plot_roc_pr_curves",
+                tags="reporting",
             ),
             Node(
                 plots.plot_cost_vs_threshold,
@@ -120,6 +129,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 },
                 outputs="cost_vs_threshold_plot",
                 name="plot_cost_vs_threshold",
+                tags="reporting",
             ),
             Node(
                 nodes.global_importance,
@@ -128,9 +138,11 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "x_test",
                     "params:importance_sample_size",
                     "params:seed",
+                    "params:data.dictionary",
                 ],
                 outputs=["global_importance", "global_importance_plot"],
                 name="global_importance",
+                tags="evaluation",
             ),
             Node(
                 nodes.explain_applicants,
@@ -140,9 +152,11 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "x_test",
                     "params:explanations.n_applicants",
                     "params:explanations.top_k",
+                    "params:data.dictionary",
                 ],
                 outputs=["local_explanations", "local_explanations_plot"],
                 name="explain_applicants",
+                tags="evaluation",
             ),
             Node(
                 report.write_report,
@@ -157,12 +171,14 @@ def create_pipeline(**kwargs) -> Pipeline:
                 },
                 outputs="report",
                 name="write_report",
+                tags="reporting",
             ),
             Node(
                 nodes.register_model,
                 inputs=["model", "x_test", "metrics", "params:promotion"],
                 outputs="registered_model",
                 name="register_model",
+                tags="serving",
             ),
         ]
     )

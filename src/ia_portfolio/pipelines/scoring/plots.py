@@ -4,6 +4,7 @@ axes."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
@@ -12,7 +13,7 @@ from sklearn.metrics import PrecisionRecallDisplay, RocCurveDisplay
 
 from ia_portfolio.pipelines.scoring.costs import cost_by_threshold, trivial_policy_costs
 from ia_portfolio.pipelines.scoring.model import CreditScoringModel
-from ia_portfolio.reporting import new_figure
+from ia_portfolio.reporting import new_figure, readable
 
 
 def plot_roc_pr_curves(
@@ -113,19 +114,29 @@ def plot_cost_vs_threshold(
     return figure
 
 
+def _field_label(field: str, dictionary: dict[str, Any] | None) -> str:
+    """The human name, then the code: 'Personal finance inquiries (inq_fi)'."""
+    name = readable(field, (dictionary or {}).get("fields"))
+    return field if name == field else f"{name} ({field})"
+
+
 def plot_global_importance(
-    importance: pd.DataFrame, model_name: str, n_applicants: int
+    importance: pd.DataFrame,
+    model_name: str,
+    n_applicants: int,
+    dictionary: dict[str, Any] | None = None,
 ) -> Figure:
-    """The 15 fields with the largest mean absolute SHAP contribution."""
+    """The 15 fields with the largest mean absolute SHAP contribution, by their
+    names in ``dictionary``."""
     top = importance.head(15).iloc[::-1]
     figure, axes = new_figure(
         f"Which fields drive the {model_name} score (SHAP, {n_applicants} test applicants)",
         "Mean |contribution| to the default score (log-odds)",
         "Applicant field",
-        size=(9, 6),
+        size=(11, 6),
     )
     axes.barh(
-        top["field"],
+        [_field_label(field, dictionary) for field in top["field"]],
         top["mean_abs_contribution"],
         color="tab:blue",
         label="mean |SHAP value|",
@@ -135,18 +146,27 @@ def plot_global_importance(
 
 
 def plot_applicant_reasons(
-    picks: pd.DataFrame, reasons: list[list[dict[str, Any]]]
+    picks: pd.DataFrame,
+    reasons: list[list[dict[str, Any]]],
+    dictionary: dict[str, Any] | None = None,
 ) -> Figure:
     """One bar chart per picked applicant (``picks``: rows of the test
-    predictions): the contribution of each of its top reasons."""
-    figure = Figure(figsize=(9, 2.6 * len(picks)), layout="constrained")
+    predictions): the contribution of each of its top reasons, fields and values
+    by their names in ``dictionary``."""
+    fields = (dictionary or {}).get("fields")
+    values_names = (dictionary or {}).get("values")
+    figure = Figure(figsize=(11, 2.6 * len(picks)), layout="constrained")
     for axes, (_, pick), applicant_reasons in zip(
         figure.subplots(len(picks), 1, squeeze=False)[:, 0],
         picks.iterrows(),
         reasons,
         strict=True,
     ):
-        labels = [f"{r['field']} = {_short(r['value'])}" for r in applicant_reasons]
+        labels = [
+            f"{readable(r['field'], fields)} = "
+            f"{readable(_short(r['value']), values_names)}"
+            for r in applicant_reasons
+        ]
         values = [r["contribution"] for r in applicant_reasons]
         colors = ["tab:red" if v > 0 else "tab:green" for v in values]
         axes.barh(labels[::-1], values[::-1], color=colors[::-1])
@@ -165,4 +185,9 @@ def plot_applicant_reasons(
 
 
 def _short(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    """A field's value as a reader writes it: 42,000 and 0.2711, not 4.2e+04."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "missing"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    return str(value)

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from ia_portfolio.pipelines.scoring.costs import DECISION_METRICS, trivial_policy_costs
+from ia_portfolio.reporting import md_code, readable
 from ia_portfolio.tracking import MlflowMetrics, mlflow_metrics
 
 REPORT_TEMPLATE = """\
@@ -62,6 +63,15 @@ threshold is close to {false_positive_cost:g} / ({false_positive_cost:g} + {fals
 """
 
 CANDIDATE_COLUMNS = ["candidate", *DECISION_METRICS]
+# Column headers of the model card's tables, as a reader says them.
+HEADERS = {
+    "roc_auc": "ROC AUC",
+    "pr_auc": "PR AUC",
+    "fbeta2": "F2",
+    "business_cost": "business cost",
+    "business_cost_per_applicant": "cost per applicant",
+    "mean_abs_contribution": "mean absolute SHAP (log-odds)",
+}
 
 
 def build_metrics(
@@ -86,8 +96,8 @@ def build_metrics(
         ),
     }
     flat = {f"test_{k}": v for k, v in test_metrics.items()}
-    for name, values in candidates.items():
-        flat.update({f"cv_{name}_{k}": v for k, v in values.items()})
+    # Every candidate's figures are in its own nested run; here the chosen one's.
+    flat.update({f"cv_{k}": v for k, v in candidates[chosen].items()})
     flat.update({f"test_{k}_cost": v for k, v in metrics["trivial_policies"].items()})
     return metrics, mlflow_metrics(flat)
 
@@ -106,7 +116,24 @@ def write_report(
     trivial = metrics["trivial_policies"]
     better_trivial = min(trivial.values())
     false_negative, false_positive = cost["false_negative"], cost["false_positive"]
-    ratio_names = [ratio["name"] for ratio in data.get("ratios", [])]
+    fields = data.get("dictionary", {}).get("fields")
+    derived = [
+        f"{md_code(ratio['name'])} ({readable(ratio['name'], fields)})"
+        if readable(ratio["name"], fields) != ratio["name"]
+        else md_code(ratio["name"])
+        for ratio in data.get("ratios", [])
+    ]
+    candidates = comparison[CANDIDATE_COLUMNS].assign(
+        candidate=comparison["candidate"].map(md_code)
+    )
+    top_fields = importance.head(10)
+    top_fields = pd.DataFrame(
+        {
+            "field": top_fields["field"].map(md_code),
+            "meaning": [readable(field, fields) for field in top_fields["field"]],
+            **{c: top_fields[c] for c in top_fields.columns if c != "field"},
+        }
+    )
     return REPORT_TEMPLATE.format(
         false_negative_cost=false_negative,
         false_positive_cost=false_positive,
@@ -115,7 +142,7 @@ def write_report(
         positive_label=data["positive_label"],
         n_train=len(y_train),
         n_test=len(y_test),
-        derived_features=", ".join(ratio_names) or "none",
+        derived_features=", ".join(derived) or "none",
         chosen_model=metrics["chosen_model"],
         roc_auc=test["roc_auc"],
         pr_auc=test["pr_auc"],
@@ -126,8 +153,10 @@ def write_report(
         grant_all=trivial["grant_all"],
         refuse_all=trivial["refuse_all"],
         saving=1 - test["business_cost"] / better_trivial if better_trivial else 0.0,
-        candidates_table=comparison[CANDIDATE_COLUMNS].to_markdown(
+        candidates_table=candidates.rename(columns=HEADERS).to_markdown(
             index=False, floatfmt=".4f"
         ),
-        importance_table=importance.head(10).to_markdown(index=False, floatfmt=".4f"),
+        importance_table=top_fields.rename(columns=HEADERS).to_markdown(
+            index=False, floatfmt=".4f"
+        ),
     )

@@ -9,12 +9,31 @@ pickled inside, so the API unwraps it to add reasons and validate requests.
 
 from __future__ import annotations
 
+from importlib.metadata import version
 from typing import Any
 
 import mlflow.pyfunc
 import pandas as pd
 
 from ia_portfolio.pipelines.scoring.model import CreditScoringModel
+
+# What the pickled model needs. Stated, not inferred: MLflow's inference loads the
+# model again in a subprocess at every registration (seconds per run).
+REQUIREMENTS = (
+    "mlflow",
+    "cloudpickle",
+    "numpy",
+    "pandas",
+    "scipy",
+    "scikit-learn",
+    "lightgbm",
+    "shap",
+)
+
+
+def pip_requirements() -> list[str]:
+    """The served model's dependencies, pinned to the versions that trained it."""
+    return [f"{name}=={version(name)}" for name in REQUIREMENTS]
 
 
 def predictions_frame(

@@ -16,6 +16,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["raw_trees", "params:names"],
                 outputs=["named_trees", "name_variants"],
                 name="harmonise_names",
+                tags="data_preparation",
             ),
             Node(
                 nodes.detect_outliers,
@@ -27,6 +28,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs=["outlier_flags", "outliers", "outlier_summary"],
                 name="detect_outliers",
+                tags="data_preparation",
             ),
             Node(
                 nodes.clean_inventory,
@@ -40,6 +42,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs=["cleaned_trees", "cleaning_log"],
                 name="clean_inventory",
+                tags="data_preparation",
             ),
             Node(
                 nodes.estimate_stages,
@@ -52,12 +55,14 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs=["trees_clean", "stage_estimate"],
                 name="estimate_stages",
+                tags="data_preparation",
             ),
             Node(
                 nodes.describe_columns,
                 inputs=["raw_trees", "trees_clean"],
                 outputs="column_statistics",
                 name="describe_columns",
+                tags="evaluation",
             ),
             Node(
                 nodes.build_maintenance_view,
@@ -69,6 +74,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs=["maintenance_by_area_stage", "inspection_list"],
                 name="build_maintenance_view",
+                tags="evaluation",
             ),
             Node(
                 plots.plot_missing_values,
@@ -80,6 +86,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="missing_values_plot",
                 name="plot_missing_values",
+                tags="reporting",
             ),
             Node(
                 plots.plot_distributions,
@@ -93,6 +100,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="distributions_plot",
                 name="plot_distributions",
+                tags="reporting",
             ),
             Node(
                 plots.plot_height_vs_circumference,
@@ -104,6 +112,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="height_vs_circumference_plot",
                 name="plot_height_vs_circumference",
+                tags="reporting",
             ),
             Node(
                 plots.plot_tree_map,
@@ -117,6 +126,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="tree_map_plot",
                 name="plot_tree_map",
+                tags="reporting",
             ),
             Node(
                 plots.interactive_tree_map,
@@ -130,6 +140,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="tree_map_interactive",
                 name="interactive_tree_map",
+                tags="reporting",
             ),
             Node(
                 plots.plot_maintenance,
@@ -142,6 +153,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs=["maintenance_plot", "maintenance_interactive"],
                 name="plot_maintenance",
+                tags="reporting",
             ),
             Node(
                 report.build_metrics,
@@ -158,6 +170,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs=["metrics", "mlflow_metrics"],
                 name="build_metrics",
+                tags="reporting",
             ),
             Node(
                 report.write_report,
@@ -175,6 +188,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="report",
                 name="write_report",
+                tags="reporting",
             ),
         ]
     )

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from matplotlib.figure import Figure
 
 from ia_portfolio.pipelines.smart_city.nodes import UNKNOWN_STAGE, area_order
-from ia_portfolio.reporting import new_figure
+from ia_portfolio.reporting import CATEGORY_COLOURS, category_colours, new_figure
 
 PARIS_LATITUDE = 48.86
 # Drawn 1 degree of latitude this many times longer than 1 degree of longitude,
@@ -31,12 +30,19 @@ def _sample(frame: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
     return frame.sample(n=min(size, len(frame)), random_state=seed)
 
 
-def _area_colours(areas: list[str]) -> dict[str, Any]:
-    palette = [
-        *matplotlib.colormaps["tab20"].colors,
-        *matplotlib.colormaps["Dark2"].colors,
-    ]
-    return {area: palette[i % len(palette)] for i, area in enumerate(areas)}
+def _area_colours(areas: pd.Series, order: list[str]) -> tuple[dict, dict]:
+    """A distinct colour per area (the same in the static and interactive maps)
+    and its legend label; when there are more areas than distinct colours, the
+    smallest share one grey colour and the label "other"."""
+    room = len(CATEGORY_COLOURS)
+    if len(order) > room:
+        sizes = areas.value_counts()
+        pooled = set(sorted(order, key=lambda a: sizes.get(a, 0))[: len(order) - room])
+    else:
+        pooled = set()
+    colours = category_colours(order, grey=pooled)
+    labels = {a: "other" if a in pooled else _short_area(a) for a in order}
+    return colours, labels
 
 
 def _short_area(area: str) -> str:
@@ -249,10 +255,11 @@ def plot_tree_map(
     located = trees.dropna(subset=[lat, lon])
     sample = _sample(located, plots["sample_size"], seed)
     order = area_order(located[area], areas["inside_pattern"])
-    colours = _area_colours(order)
+    colours, labels = _area_colours(located[area], order)
     figure = Figure(figsize=(17, 8.5), layout="constrained")
     figure.suptitle(f"Where the trees are: {len(located):,} trees" + data_label(data))
     left, right = figure.subplots(1, 2)
+    legend_labels = {labels[name]: name for name in reversed(order)}
     for name in order:
         part = sample[sample[area] == name]
         left.scatter(
@@ -260,7 +267,7 @@ def plot_tree_map(
             part[lat],
             s=2,
             color=colours[name],
-            label=_short_area(name),
+            label=labels[name] if legend_labels[labels[name]] == name else None,
             alpha=0.7,
         )
     medians = located.groupby(area)[[lon, lat]].median()
@@ -308,7 +315,9 @@ def interactive_tree_map(
         "%{customdata[0]}<br>%{customdata[1]}<br>height %{customdata[2]} m, "
         "circumference %{customdata[3]} cm<br>stage: %{customdata[4]}<extra>%{fullData.name}</extra>"
     )
-    for name in area_order(located[area], areas["inside_pattern"]):
+    order = area_order(located[area], areas["inside_pattern"])
+    colours, labels = _area_colours(located[area], order)
+    for name in order:
         part = sample[sample[area] == name]
         custom = np.column_stack(
             [
@@ -324,8 +333,9 @@ def interactive_tree_map(
                 x=part[lon].round(5),
                 y=part[lat].round(5),
                 mode="markers",
-                marker={"size": 3},
+                marker={"size": 3, "color": colours[name]},
                 name=_short_area(name),
+                legendgroup=labels[name],
                 customdata=custom,
                 hovertemplate=hover,
             )

@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import tenacity
 import yaml
 
 from ia_portfolio.pipelines.text_analytics.providers import (
@@ -92,6 +93,15 @@ class AzureServiceError(AzureLanguageError):
 
 class AzureCredentialsError(AzureLanguageError):
     """No usable endpoint and key."""
+
+
+class _RetryableFailure(Exception):
+    """One attempt met throttling, a server error or a broken connection."""
+
+    def __init__(self, problem: str, response: httpx.Response | None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.response = response
 
 
 @dataclass(frozen=True)
@@ -310,57 +320,78 @@ class AzureLanguageProvider(TextAnalyticsProvider):
             wait = asked
         return min(wait, self.backoff_max_s)
 
+    def _wait_s(self, state: tenacity.RetryCallState) -> float:
+        """Exponential back-off after the failed attempt, or what the service asked."""
+        failure = state.outcome.exception() if state.outcome else None
+        response = failure.response if isinstance(failure, _RetryableFailure) else None
+        return self._backoff_s(state.attempt_number - 1, response)
+
+    def _log_retry(self, kind: str, state: tenacity.RetryCallState) -> None:
+        failure = state.outcome.exception() if state.outcome else None
+        logger.warning(
+            "Azure AI Language %s: %s; retry %d/%d in %.1f s.",
+            kind,
+            failure,
+            state.attempt_number,
+            self.max_retries,
+            state.next_action.sleep if state.next_action else 0.0,
+        )
+
+    def _post_once(
+        self, kind: str, content: bytes, headers: dict[str, str]
+    ) -> dict[str, Any]:
+        """One analyze-text request: the answer, a final error, or a
+        ``_RetryableFailure``."""
+        try:
+            response = self._client.post(
+                self._url,
+                params={"api-version": API_VERSION},
+                content=content,
+                headers=headers,
+            )
+        except httpx.TransportError as error:
+            raise _RetryableFailure(
+                f"connection failed ({type(error).__name__})", None
+            ) from None
+        if response.status_code == 200:  # noqa: PLR2004
+            return response.json()
+        summary = _REDACTOR.redact(_error_summary(response))
+        if response.status_code in {401, 403}:
+            raise AzureAuthenticationError(
+                f"Azure AI Language refused the credentials "
+                f"({response.status_code} {summary}). Check the key and the "
+                f"endpoint (credentials.yml section '{CREDENTIALS_SECTION}' or "
+                f"{ENDPOINT_VARIABLE}/{KEY_VARIABLE}) and that the resource is "
+                "an active Language resource."
+            ) from None
+        if response.status_code not in RETRY_STATUSES:
+            raise AzureRequestError(
+                f"Azure AI Language rejected the {kind} request "
+                f"({response.status_code} {summary})."
+            ) from None
+        raise _RetryableFailure(f"{response.status_code} {summary}", response)
+
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
-        """POST one analyze-text request; retries 429/5xx and broken connections."""
+        """POST one analyze-text request; retries 429/5xx and broken connections
+        (tenacity), waiting as the service asks or with exponential back-off."""
         content = json.dumps(body, ensure_ascii=False).encode()
         headers = {KEY_HEADER: self._key, "Content-Type": "application/json"}
         kind = body["kind"]
-        last_problem = ""
-        for attempt in range(self.max_retries + 1):
-            response: httpx.Response | None = None
-            try:
-                response = self._client.post(
-                    self._url,
-                    params={"api-version": API_VERSION},
-                    content=content,
-                    headers=headers,
-                )
-            except httpx.TransportError as error:
-                last_problem = f"connection failed ({type(error).__name__})"
-            else:
-                if response.status_code == 200:  # noqa: PLR2004
-                    return response.json()
-                summary = _REDACTOR.redact(_error_summary(response))
-                if response.status_code in {401, 403}:
-                    raise AzureAuthenticationError(
-                        f"Azure AI Language refused the credentials "
-                        f"({response.status_code} {summary}). Check the key and the "
-                        f"endpoint (credentials.yml section '{CREDENTIALS_SECTION}' or "
-                        f"{ENDPOINT_VARIABLE}/{KEY_VARIABLE}) and that the resource is "
-                        "an active Language resource."
-                    ) from None
-                if response.status_code not in RETRY_STATUSES:
-                    raise AzureRequestError(
-                        f"Azure AI Language rejected the {kind} request "
-                        f"({response.status_code} {summary})."
-                    ) from None
-                last_problem = f"{response.status_code} {summary}"
-            if attempt == self.max_retries:
-                break
-            wait = self._backoff_s(attempt, response)
-            logger.warning(
-                "Azure AI Language %s: %s; retry %d/%d in %.1f s.",
-                kind,
-                last_problem,
-                attempt + 1,
-                self.max_retries,
-                wait,
-            )
-            self._sleep(wait)
-        raise AzureServiceError(
-            f"Azure AI Language {kind} failed after {self.max_retries + 1} attempts: "
-            f"{last_problem}."
-        ) from None
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(_RetryableFailure),
+            stop=tenacity.stop_after_attempt(self.max_retries + 1),
+            wait=self._wait_s,
+            sleep=self._sleep,
+            before_sleep=lambda state: self._log_retry(kind, state),
+        )
+        try:
+            return retrying(self._post_once, kind, content, headers)
+        except tenacity.RetryError as error:
+            last_problem = error.last_attempt.exception()
+            raise AzureServiceError(
+                f"Azure AI Language {kind} failed after {self.max_retries + 1} "
+                f"attempts: {last_problem}."
+            ) from None
 
     def _batches(
         self, kind: str, payloads: list[dict[str, Any]]

@@ -16,12 +16,14 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["raw_corpus", "params:data", "params:seed"],
                 outputs="corpus",
                 name="prepare_corpus",
+                tags="data_preparation",
             ),
             Node(
                 nodes.select_sample,
                 inputs=["corpus", "params:sample", "params:seed"],
                 outputs="insight_sample",
                 name="select_sample",
+                tags="data_preparation",
             ),
             Node(
                 nodes.analyse_with_local,
@@ -33,6 +35,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs=["local_predictions", "local_insights"],
                 name="analyse_with_local",
+                tags="evaluation",
             ),
             Node(
                 nodes.analyse_with_azure,
@@ -45,6 +48,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs=["azure_predictions", "azure_insights"],
                 name="analyse_with_azure",
+                tags="evaluation",
             ),
             Node(
                 nodes.evaluate_language_detection,
@@ -56,24 +60,28 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs=["predictions", "metrics", "mlflow_metrics"],
                 name="evaluate_language_detection",
+                tags="evaluation",
             ),
             Node(
                 plots.plot_confusion_matrices,
                 inputs="predictions",
                 outputs="confusion_matrices_plot",
                 name="plot_confusion_matrices",
+                tags="reporting",
             ),
             Node(
                 plots.plot_latency,
                 inputs="predictions",
                 outputs="latency_plot",
                 name="plot_latency",
+                tags="reporting",
             ),
             Node(
                 nodes.build_key_phrases_table,
                 inputs=["insight_sample", "local_insights", "azure_insights"],
                 outputs="key_phrases",
                 name="build_key_phrases_table",
+                tags="reporting",
             ),
             Node(
                 report.write_report,
@@ -86,6 +94,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="report",
                 name="write_report",
+                tags="reporting",
             ),
         ]
     )
