@@ -23,7 +23,7 @@ import psutil
 
 from benchmarks.common import (
     VENV_BIN,
-    machine_info,
+    new_result,
     now_iso,
     wait_for_low_load,
     write_result,
@@ -179,11 +179,9 @@ def run(config: AccessLogConfig, workdir: Path, results_dir: Path) -> dict[str, 
     """The ``access_log`` benchmark; writes ``access_log.json``."""
     require_wrk()
     workdir.mkdir(parents=True, exist_ok=True)
-    result: dict[str, Any] = {
-        "benchmark": NAME,
-        "started_at": now_iso(),
-        "machine": machine_info(),
-        "config": {
+    result = new_result(
+        NAME,
+        {
             **asdict(config),
             "wrk": WRK,
             "settings": {name: " ".join(extra) for name, extra in SETTINGS.items()},
@@ -191,8 +189,8 @@ def run(config: AccessLogConfig, workdir: Path, results_dir: Path) -> dict[str, 
             "each, with and without uvicorn's access log (written to a file); "
             "medians over the rounds.",
         },
-        "results": {},
-    }
+        results={},
+    )
     result["in_process"] = per_call_cpu_us(workdir)
     logger.info("In process, CPU µs per call: %s", result["in_process"])
     try:

@@ -453,3 +453,15 @@ def measure_kedro_run(
     if run.exit_code != 0:
         figures["log_tail"] = tail(run.log_file, lines=40)
     return figures, lines
+
+
+def new_result(name: str, config: dict[str, Any], **sections: Any) -> dict[str, Any]:
+    """The start of every result file: which benchmark, when, on what machine and
+    with what configuration, then the benchmark's own (empty) ``sections``."""
+    return {
+        "benchmark": name,
+        "started_at": now_iso(),
+        "machine": machine_info(),
+        "config": config,
+        **sections,
+    }

@@ -34,7 +34,7 @@ from benchmarks.common import (
     benchmark_env,
     copy_project,
     load_average,
-    machine_info,
+    new_result,
     now_iso,
     run_measured,
     write_result,
@@ -243,18 +243,16 @@ def measure_silhouette(config: FixedCostsConfig) -> dict[str, Any]:
 def run(config: FixedCostsConfig, workdir: Path, results_dir: Path) -> dict[str, Any]:
     """The ``fixed_costs`` benchmark; writes ``fixed_costs.json``."""
     workdir.mkdir(parents=True, exist_ok=True)
-    result: dict[str, Any] = {
-        "benchmark": NAME,
-        "started_at": now_iso(),
-        "machine": machine_info(),
-        "config": {
+    result = new_result(
+        NAME,
+        {
             **asdict(config),
             "commands": {
                 label: " ".join(["kedro", *c[1:]]) for label, c in commands().items()
             },
             "cwd": "a fresh project copy (pyproject.toml + conf/)",
         },
-    }
+    )
     result["silhouette"] = measure_silhouette(config)
     result["mlflow_params"] = measure_mlflow_params(config, workdir)
     write_result(NAME, result, results_dir)

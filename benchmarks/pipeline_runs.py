@@ -30,8 +30,8 @@ from benchmarks.common import (
     PROJECT_ROOT,
     VENV_BIN,
     copy_project,
-    machine_info,
     measure_kedro_run,
+    new_result,
     now_iso,
     run_outputs,
     write_result,
@@ -154,11 +154,9 @@ def run(
     n_rows = config.n_rows or spec.full_size
     command = spec.command(n_rows)
     workdir.mkdir(parents=True, exist_ok=True)
-    result: dict[str, Any] = {
-        "benchmark": spec.name,
-        "started_at": now_iso(),
-        "machine": machine_info(),
-        "config": {
+    result = new_result(
+        spec.name,
+        {
             **asdict(config),
             "n_rows": n_rows,
             "command": " ".join(["kedro", *command[1:]]),
@@ -174,8 +172,8 @@ def run(
             "budget": spec.budget,
             "workdir": str(workdir),
         },
-        "runs": [],
-    }
+        runs=[],
+    )
     for index in range(1, config.repeats + 1):
         result["runs"].append(run_once(spec, config, n_rows, workdir, index))
         write_result(spec.name, result, results_dir)  # partial results survive

@@ -37,8 +37,8 @@ from benchmarks.common import (
     benchmark_env,
     copy_project,
     git_commit,
-    machine_info,
     measure_kedro_run,
+    new_result,
     now_iso,
     run_measured,
     run_outputs,
@@ -350,11 +350,9 @@ def summarise(result: dict[str, Any]) -> list[dict[str, Any]]:
 def run(config: ScaleConfig, workdir: Path, results_dir: Path) -> dict[str, Any]:
     """The ``scale`` benchmark at every configured size; writes ``scale.json``."""
     workdir.mkdir(parents=True, exist_ok=True)
-    result: dict[str, Any] = {
-        "benchmark": NAME,
-        "started_at": now_iso(),
-        "machine": machine_info(),
-        "config": {
+    result = new_result(
+        NAME,
+        {
             **asdict(config),
             "command": " ".join(["kedro", *config.command()[1:]]),
             "command_argv": config.command(),
@@ -386,8 +384,8 @@ def run(config: ScaleConfig, workdir: Path, results_dir: Path) -> dict[str, Any]
             "budget_at_full_size": BUDGET,
             "workdir": str(workdir),
         },
-        "runs": [],
-    }
+        runs=[],
+    )
     inputs = generate_inputs(config.sizes, config.seed, workdir)
     result["inputs"] = {str(n): path.stat().st_size for n, path in inputs.items()}
     result["baselines"] = []

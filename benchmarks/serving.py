@@ -31,7 +31,7 @@ from benchmarks.common import (
     benchmark_env,
     copy_project,
     load_average,
-    machine_info,
+    new_result,
     now_iso,
     run_measured,
     stop_process_group,
@@ -457,11 +457,9 @@ def run_against_mlflow(
     step fails, and removes the trained project copy unless told otherwise."""
     require_wrk()
     workdir.mkdir(parents=True, exist_ok=True)
-    result: dict[str, Any] = {
-        "benchmark": name,
-        "started_at": now_iso(),
-        "machine": machine_info(),
-        "config": {
+    result = new_result(
+        name,
+        {
             **asdict(config),
             "wrk": subprocess.run(
                 [WRK, "--version"], capture_output=True, text=True, check=False
@@ -472,8 +470,8 @@ def run_against_mlflow(
             "workdir": str(workdir),
         },
         **{section: {} for section in sections},
-        "results": {},
-    }
+        results={},
+    )
     try:
         project, result["training"] = train(config, workdir)
         measure(config, project, workdir, result)

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import load_average, machine_info, now_iso, write_result
+from benchmarks.common import load_average, new_result, now_iso, write_result
 
 logger = logging.getLogger(__name__)
 
@@ -185,11 +185,9 @@ def run(config: ThreadsConfig, results_dir: Path) -> dict[str, Any]:
     """The ``threads`` benchmark; writes ``threads.json``."""
     from ia_portfolio import threads  # noqa: PLC0415
 
-    result: dict[str, Any] = {
-        "benchmark": NAME,
-        "started_at": now_iso(),
-        "machine": machine_info(),
-        "config": {
+    result = new_result(
+        NAME,
+        {
             **asdict(config),
             "lightgbm_params": LIGHTGBM_PARAMS,
             "data": "ia_portfolio.generators.home_credit.generate_applications, "
@@ -199,7 +197,7 @@ def run(config: ThreadsConfig, results_dir: Path) -> dict[str, Any]:
                 "blas_threads_small_linear_fits": 1,
             },
         },
-    }
+    )
     largest = max([*config.lightgbm_rows, *config.logistic_rows])
     features, labels, data = _prepared(largest, config.seed)
     result["logistic_regression"] = measure_logistic(features, labels, data, config)
