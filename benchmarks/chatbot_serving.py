@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +48,6 @@ logger = logging.getLogger(__name__)
 NAME = "chatbot_serving"
 REGISTERED_MODEL = "ia_portfolio_chatbot"
 METRICS_FILE = Path("data/08_reporting/chatbot/metrics.json")
-NATURAL_UTTERANCES = Path("tests/pipelines/chatbot/natural_utterances.jsonl")
 WRK_CHATBOT_SCRIPT = BENCHMARKS_DIR / "wrk_chatbot.lua"
 REFERENCE_DATE = "2021-12-01"
 # One conversation: (user text, the act the bot answers it with).
@@ -117,8 +115,6 @@ def train(config: ChatbotServingConfig, workdir: Path) -> tuple[Path, dict[str, 
             **chosen_parser(config.trained_project),
         }
     project = copy_project(workdir / "project")
-    (project / NATURAL_UTTERANCES).parent.mkdir(parents=True)
-    shutil.copy(PROJECT_ROOT / NATURAL_UTTERANCES, project / NATURAL_UTTERANCES)
     run = run_measured(
         config.train_command(),
         cwd=project,

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from benchmarks.common import (
-    PROJECT_ROOT,
     VENV_BIN,
     benchmark_env,
     copy_project,
@@ -46,7 +44,6 @@ NAME = "sentiment_serving"
 REGISTERED_MODEL = "ia_portfolio_sentiment"
 METRICS_FILE = Path("data/08_reporting/sentiment/metrics.json")
 # Hand-written out-of-domain messages the pipeline reads from the project.
-MESSAGES = Path("tests/pipelines/sentiment/ood_messages.csv")
 BATCH_SIZE = 32
 # Short airline-customer messages, the kind of text the model is meant for.
 TEXTS = [
@@ -148,8 +145,6 @@ def train(config: SentimentServingConfig, workdir: Path) -> tuple[Path, dict[str
             **chosen_model(config.trained_project),
         }
     project = copy_project(workdir / "project")
-    (project / MESSAGES).parent.mkdir(parents=True)
-    shutil.copy(PROJECT_ROOT / MESSAGES, project / MESSAGES)
     run = run_measured(
         config.train_command(),
         cwd=project,

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +14,6 @@ from tests.support.project import (
     FAST_RECOMMENDATION_PARAMS,
     FAST_SCORING_PARAMS,
     FAST_SENTIMENT_PARAMS,
-    PROJECT_ROOT,
-    SENTIMENT_MESSAGES,
     copy_project,
     run_pipeline,
 )
@@ -41,8 +38,6 @@ def trained_sentiment_project(
     every model family shrunk to seconds (its MLflow store: ``<project>/mlflow.db``,
     the model registered as ``ia_portfolio_sentiment@champion``)."""
     project = copy_project(tmp_path_factory.mktemp("sentiment_project"))
-    (project / SENTIMENT_MESSAGES).parent.mkdir(parents=True)
-    shutil.copy(PROJECT_ROOT / SENTIMENT_MESSAGES, project / SENTIMENT_MESSAGES)
     run_pipeline(project, "sentiment", runtime_params=FAST_SENTIMENT_PARAMS)
     yield project
 
@@ -60,10 +55,6 @@ def trained_recommendation_project(
     yield project
 
 
-# The chatbot's hand-written utterances, read by the catalog from the project.
-CHATBOT_NATURAL_UTTERANCES = Path("tests/pipelines/chatbot/natural_utterances.jsonl")
-
-
 @pytest.fixture(scope="session")
 def trained_chatbot_project(
     tmp_path_factory: pytest.TempPathFactory,
@@ -73,9 +64,5 @@ def trained_chatbot_project(
     ``<project>/mlflow.db``, the parser registered as
     ``ia_portfolio_chatbot@champion``)."""
     project = copy_project(tmp_path_factory.mktemp("chatbot_project"))
-    (project / CHATBOT_NATURAL_UTTERANCES).parent.mkdir(parents=True)
-    shutil.copy(
-        PROJECT_ROOT / CHATBOT_NATURAL_UTTERANCES, project / CHATBOT_NATURAL_UTTERANCES
-    )
     run_pipeline(project, "chatbot", runtime_params=FAST_CHATBOT_PARAMS)
     yield project

@@ -8,6 +8,7 @@ import json
 import pytest
 import yaml
 
+from ia_portfolio.sandbox import hand_written_inputs
 from tests.serving.container import (
     container_command,
     dockerfile_instructions,
@@ -152,15 +153,10 @@ def test_image_installs_the_data_wheels_the_pipelines_read():
 
 
 def test_image_holds_every_file_of_tests_the_catalog_reads():
-    read_from_tests = {
-        entry["filepath"].split("${project_root:}/", 1)[1]
-        for entry in _base_catalog().values()
-        if isinstance(entry, dict)
-        and "${project_root:}/tests/" in entry.get("filepath", "")
-    }
+    read_from_tests = hand_written_inputs(PROJECT_ROOT)
     assert read_from_tests
     copied = " ".join(dockerfile_values("COPY"))
     ignored = (PROJECT_ROOT / ".dockerignore").read_text().splitlines()
-    for path in read_from_tests:
+    for path in map(str, read_from_tests):
         assert path in copied
         assert f"!{path}" in ignored

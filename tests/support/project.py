@@ -44,9 +44,6 @@ FAST_SENTIMENT_PARAMS = {
         "latency": {"n_texts": 5},
     }
 }
-# The sentiment pipeline's hand-written out-of-domain messages, read by the catalog
-# from the project (copy them into a project copy before a run).
-SENTIMENT_MESSAGES = Path("tests/pipelines/sentiment/ood_messages.csv")
 # Every recommendation candidate searched with a trial or two on MovieLens-100K.
 FAST_RECOMMENDATION_PARAMS = {
     "recommendation": {
