@@ -117,6 +117,25 @@ def test_non_object_body_gets_422(client):
     assert client.post("/scoring/predict", content=b"{oops").status_code == 422
 
 
+def test_try_it_out_fills_in_an_applicant_the_model_judges(client):
+    """The OpenAPI request example (what Swagger UI pre-fills) holds every field at a
+    typical training value, each field says what it means, and the API answers it."""
+    document = client.get("/openapi.json").json()
+    operation = document["paths"]["/scoring/predict"]["post"]
+    example = operation["requestBody"]["content"]["application/json"]["example"]
+    applicant = document["components"]["schemas"]["Applicant"]
+    assert set(applicant["required"]) <= set(example)
+    assert example["term"] in {"term_36", "term_60"}
+    for name, field in applicant["properties"].items():
+        assert field["examples"] == [example[name]], name
+    assert applicant["properties"]["inq_fi"]["description"].startswith(
+        "Personal finance inquiries."
+    )
+    response = client.post("/scoring/predict", json=example)
+    assert response.status_code == 200, response.text
+    assert 0 <= response.json()["probability_of_default"] <= 1
+
+
 def test_schema_lists_the_raw_fields(client):
     fields = client.get("/scoring/schema").json()
     assert fields["annual_inc"] == "numeric"

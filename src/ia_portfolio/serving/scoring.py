@@ -90,14 +90,29 @@ def _applicant_field(constraint: FieldConstraint) -> tuple[Any, Any]:
     if accepted is None:
         return None, Field(None, description="Always missing in training: null.")
     value_type, values = accepted
-    description = f"{values}; any other value cannot be judged and gets 422."
+    meaning = f"{constraint.description}. " if constraint.description else ""
+    description = f"{meaning}{values}; any other value cannot be judged and gets 422."
+    examples = [] if constraint.typical is None else [constraint.typical]
     if constraint.missing_seen:
         return value_type | None, Field(
-            None, description=f"{description} Null or left out when unknown."
+            None,
+            description=f"{description} Null or left out when unknown.",
+            examples=examples,
         )
     return value_type, Field(
-        description=f"{description} Required: training always had it."
+        description=f"{description} Required: training always had it.",
+        examples=examples,
     )
+
+
+def typical_applicant(model: CreditScoringModel) -> dict[str, Any]:
+    """An example request body: every field at its typical training value (the
+    median or the most frequent category)."""
+    return {
+        name: constraint.typical
+        for name, constraint in model.field_constraints.items()
+        if constraint.typical is not None
+    }
 
 
 def _accepted_values(constraint: FieldConstraint) -> tuple[Any, str] | None:
@@ -176,8 +191,10 @@ class ScoringRoutes:
         schemas.update(body.pop("$defs", {}))
         schemas["Applicant"] = body
         request = openapi["paths"][PREDICT_PATH]["post"]["requestBody"]
-        request["content"]["application/json"]["schema"] = {
-            "$ref": "#/components/schemas/Applicant"
+        request["content"]["application/json"] = {
+            "schema": {"$ref": "#/components/schemas/Applicant"},
+            # What "Try it out" fills in: an applicant the model can judge.
+            "example": typical_applicant(served.model),
         }
 
     def _router(self) -> APIRouter:

@@ -59,13 +59,41 @@ def valid_body(model) -> dict:
 
 
 def test_constraints_record_range_categories_and_missing_values():
-    constraints = field_constraints_of(TRAINING)
+    constraints = field_constraints_of(TRAINING, {"amount": "Loan amount ($)"})
     assert constraints == {
-        "amount": FieldConstraint(NUMERIC, False, 1000.0, 40000.0),
-        "income": FieldConstraint(NUMERIC, True, 12000.0, 90000.0),
-        "grade": FieldConstraint(CATEGORICAL, False, categories=("A", "B", "C")),
-        "purpose": FieldConstraint(CATEGORICAL, True, categories=("car", "house")),
+        "amount": FieldConstraint(
+            NUMERIC,
+            False,
+            1000.0,
+            40000.0,
+            description="Loan amount ($)",
+            typical=7000.0,
+        ),
+        "income": FieldConstraint(NUMERIC, True, 12000.0, 90000.0, typical=30000.0),
+        "grade": FieldConstraint(
+            CATEGORICAL, False, categories=("A", "B", "C"), typical="A"
+        ),
+        "purpose": FieldConstraint(
+            CATEGORICAL, True, categories=("car", "house"), typical="car"
+        ),
     }
+
+
+def test_the_typical_value_is_one_training_had():
+    """An even count has no middle value: the example is still a real one."""
+    training = pd.DataFrame({"count": [0.0, 1.0, 2.0, 3.0]})
+    [constraint] = field_constraints_of(training).values()
+    assert constraint.typical in {1.0, 2.0}
+
+
+def test_the_schema_describes_each_field_with_an_example():
+    model = SimpleNamespace(
+        field_constraints=field_constraints_of(TRAINING, {"amount": "Loan amount ($)"})
+    )
+    properties = applicant_schema(model).model_json_schema()["properties"]
+    assert properties["amount"]["description"].startswith("Loan amount ($). A number")
+    assert properties["amount"]["examples"] == [7000.0]
+    assert properties["grade"]["examples"] == ["A"]
 
 
 def test_constraints_ignore_non_finite_training_values():

@@ -216,6 +216,8 @@ class FieldConstraint:
         minimum: smallest finite training value (numeric; ``None`` if none seen).
         maximum: largest finite training value (numeric; ``None`` if none seen).
         categories: the training categories, sorted (categorical).
+        description: what the field means (the data dictionary's name).
+        typical: a typical training value (median or most frequent), an example.
     """
 
     kind: str
@@ -223,6 +225,8 @@ class FieldConstraint:
     minimum: float | None = None
     maximum: float | None = None
     categories: tuple[str, ...] = ()
+    description: str = ""
+    typical: float | str | None = None
 
 
 def ratio_constraints_of(
@@ -235,25 +239,39 @@ def ratio_constraints_of(
     return field_constraints_of(features.transform(applicants)[names])
 
 
-def field_constraints_of(applicants: pd.DataFrame) -> dict[str, FieldConstraint]:
-    """The :class:`FieldConstraint` of each raw field of the training applicants."""
+def field_constraints_of(
+    applicants: pd.DataFrame, descriptions: Mapping[str, str] | None = None
+) -> dict[str, FieldConstraint]:
+    """The :class:`FieldConstraint` of each raw field of the training applicants,
+    described by ``descriptions`` (field -> human name) where it has one."""
     constraints = {}
     for name, kind in field_kinds_of(applicants).items():
         column = applicants[name]
         missing_seen = bool(column.isna().any())
+        description = (descriptions or {}).get(name, "")
         if kind == NUMERIC:
             values = column.astype(float)
             values = values[np.isfinite(values)]
+            seen = len(values) > 0
             constraints[name] = FieldConstraint(
                 kind,
                 missing_seen,
-                minimum=float(values.min()) if len(values) else None,
-                maximum=float(values.max()) if len(values) else None,
+                minimum=float(values.min()) if seen else None,
+                maximum=float(values.max()) if seen else None,
+                description=description,
+                # A value training really had (no half-way median of two).
+                typical=float(values.quantile(0.5, interpolation="nearest"))
+                if seen
+                else None,
             )
         else:
-            categories = sorted({str(value) for value in column.dropna()})
+            present = column.dropna().astype(str)
             constraints[name] = FieldConstraint(
-                kind, missing_seen, categories=tuple(categories)
+                kind,
+                missing_seen,
+                categories=tuple(sorted(set(present))),
+                description=description,
+                typical=present.mode().iloc[0] if len(present) else None,
             )
     return constraints
 

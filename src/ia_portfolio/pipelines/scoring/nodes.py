@@ -325,7 +325,9 @@ def refit_model(
         threshold=result["metrics"]["threshold"],
         field_kinds=field_kinds_of(x_train),
         background=background,
-        field_constraints=field_constraints_of(x_train),
+        field_constraints=field_constraints_of(
+            x_train, data.get("dictionary", {}).get("fields")
+        ),
         ratio_constraints=ratio_constraints_of(pipeline, x_train),
     )
 
