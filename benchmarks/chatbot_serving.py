@@ -24,10 +24,7 @@ from benchmarks.common import (
     BENCHMARKS_DIR,
     PROJECT_ROOT,
     VENV_BIN,
-    benchmark_env,
-    copy_project,
-    run_measured,
-    tail,
+    train_copy,
     wait_for_low_load,
 )
 from benchmarks.serving import (
@@ -114,24 +111,10 @@ def train(config: ChatbotServingConfig, workdir: Path) -> tuple[Path, dict[str, 
             "reused": True,
             **chosen_parser(config.trained_project),
         }
-    project = copy_project(workdir / "project")
-    run = run_measured(
-        config.train_command(),
-        cwd=project,
-        env=benchmark_env(),
-        log_file=workdir / "train.log",
-        timeout_s=config.train_timeout_s,
+    project, figures = train_copy(
+        config.train_command(), config.train_timeout_s, workdir
     )
-    if run.exit_code != 0:
-        raise RuntimeError(
-            f"Training failed ({run.exit_code}):\n" + "\n".join(tail(run.log_file))
-        )
-    return project, {
-        "command": "kedro run --pipeline=chatbot",
-        "wall_s": run.wall_s,
-        "log_file": str(run.log_file),
-        **chosen_parser(project),
-    }
+    return project, {**figures, **chosen_parser(project)}
 
 
 def _turn(text: str, conversation_id: str) -> dict[str, str]:

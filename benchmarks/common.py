@@ -465,3 +465,26 @@ def new_result(name: str, config: dict[str, Any], **sections: Any) -> dict[str, 
         "config": config,
         **sections,
     }
+
+
+def train_copy(
+    command: list[str], timeout_s: float, workdir: Path
+) -> tuple[Path, dict[str, Any]]:
+    """A project copy where the training ``command`` ran; the run's figures."""
+    project = copy_project(workdir / "project")
+    run = run_measured(
+        command,
+        cwd=project,
+        env=benchmark_env(),
+        log_file=workdir / "train.log",
+        timeout_s=timeout_s,
+    )
+    if run.exit_code != 0:
+        raise RuntimeError(
+            f"Training failed ({run.exit_code}):\n" + "\n".join(tail(run.log_file))
+        )
+    return project, {
+        "command": " ".join(["kedro", *command[1:]]),
+        "wall_s": run.wall_s,
+        "log_file": str(run.log_file),
+    }

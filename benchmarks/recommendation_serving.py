@@ -29,6 +29,7 @@ from benchmarks.common import (
     VENV_BIN,
     machine_info,
     now_iso,
+    train_copy,
     wait_for_low_load,
     write_result,
 )
@@ -38,7 +39,6 @@ from benchmarks.serving import (
     free_port,
     running_server,
     tracking_uri,
-    train_copy,
 )
 
 logger = logging.getLogger(__name__)

@@ -20,10 +20,7 @@ from typing import Any
 
 from benchmarks.common import (
     VENV_BIN,
-    benchmark_env,
-    copy_project,
-    run_measured,
-    tail,
+    train_copy,
     wait_for_low_load,
 )
 from benchmarks.serving import (
@@ -144,23 +141,9 @@ def train(config: SentimentServingConfig, workdir: Path) -> tuple[Path, dict[str
             "reused": True,
             **chosen_model(config.trained_project),
         }
-    project = copy_project(workdir / "project")
-    run = run_measured(
-        config.train_command(),
-        cwd=project,
-        env=benchmark_env(),
-        log_file=workdir / "train.log",
-        timeout_s=config.train_timeout_s,
+    project, figures = train_copy(
+        config.train_command(), config.train_timeout_s, workdir
     )
-    if run.exit_code != 0:
-        raise RuntimeError(
-            f"Training failed ({run.exit_code}):\n" + "\n".join(tail(run.log_file))
-        )
-    figures = {
-        "command": "kedro run --pipeline=sentiment",
-        "wall_s": run.wall_s,
-        "log_file": str(run.log_file),
-    }
     return project, {**figures, **chosen_model(project)}
 
 

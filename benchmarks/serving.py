@@ -29,13 +29,12 @@ from benchmarks.common import (
     BENCHMARKS_DIR,
     VENV_BIN,
     benchmark_env,
-    copy_project,
     load_average,
     new_result,
     now_iso,
-    run_measured,
     stop_process_group,
     tail,
+    train_copy,
     tree_rss_bytes,
     wait_for_low_load,
     write_result,
@@ -335,29 +334,6 @@ def _check_answers(api: Target, peer: Target) -> dict[str, Any]:
         "mlflow_answer": peer_answer,
         "probability_abs_difference": abs(api_probability - peer_probability),
         "same_decision": api_answer["decision"] == prediction["decision"],
-    }
-
-
-def train_copy(
-    command: list[str], timeout_s: float, workdir: Path
-) -> tuple[Path, dict[str, Any]]:
-    """A project copy where the training ``command`` ran; the run's figures."""
-    project = copy_project(workdir / "project")
-    run = run_measured(
-        command,
-        cwd=project,
-        env=benchmark_env(),
-        log_file=workdir / "train.log",
-        timeout_s=timeout_s,
-    )
-    if run.exit_code != 0:
-        raise RuntimeError(
-            f"Training failed ({run.exit_code}):\n" + "\n".join(tail(run.log_file))
-        )
-    return project, {
-        "command": " ".join(["kedro", *command[1:]]),
-        "wall_s": run.wall_s,
-        "log_file": str(run.log_file),
     }
 
 
