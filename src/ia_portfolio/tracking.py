@@ -8,6 +8,7 @@ import logging
 import math
 import os
 import time
+import warnings
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -432,10 +433,17 @@ class ProjectMlflowHook(MlflowHook):
             if name not in self._raw_inputs or (run_id, name) in self._inputs_logged:
                 continue
             self._inputs_logged.add((run_id, name))
+            # Inferring the schema hints that integer columns cannot hold missing
+            # values in a model signature; a recorded input is not a signature,
+            # so the hint (on every run whose raw table has integers) is dropped.
             try:
-                dataset = mlflow_dataset(name, data, catalog.get(name))
-                if dataset is not None:
-                    mlflow.log_input(dataset, context=INPUT_CONTEXT)
+                with warnings.catch_warnings():
+                    warnings.filterwarnings(
+                        "ignore", message="Hint: Inferred schema contains integer"
+                    )
+                    dataset = mlflow_dataset(name, data, catalog.get(name))
+                    if dataset is not None:
+                        mlflow.log_input(dataset, context=INPUT_CONTEXT)
             except (MlflowException, TypeError, ValueError) as error:
                 logger.warning("Could not record input %s in MLflow: %s", name, error)
 
