@@ -30,7 +30,13 @@ TINY = {
         "transformer": {
             "max_length": 16,
             "tuning": {"n_trials": 1},
-            "fine_tuning": {"enabled": True, "epochs": 1, "batch_size": 32},
+            "fine_tuning": {
+                "enabled": True,
+                "max_epochs": 1,
+                "batch_size": 32,
+                "max_length": 16,
+                "evaluations_per_epoch": 1,
+            },
         },
         "latency": {"n_texts": 3},
     }
