@@ -175,10 +175,17 @@ def test_table_previews_round_floats(tmp_path):
         assert dataset.load()["auc"].iloc[0] == pytest.approx(0.7234567891234567)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _free_port(low: int = 41000, high: int = 49151) -> int:
+    """A free port kedro-viz accepts: it refuses anything above 49151, where the
+    system's ephemeral ports (what binding to port 0 gives) usually start."""
+    for port in range(low, high):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port from {low} to {high}")
 
 
 @pytest.mark.slow
@@ -220,8 +227,9 @@ def test_the_real_server_draws_layers_for_every_view(tmp_path):
             )
             assert not layer_problems(view), (name, layer_problems(view))
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
 
 
 def _get_json(
