@@ -355,9 +355,12 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def portable(text: str) -> str:
-    """``text`` without this machine's paths: the project root becomes relative
-    and temporary working directories become ``<workdir>``."""
+def portable(text: str, workdir: str | None = None) -> str:
+    """``text`` without this machine's paths: the project root becomes relative,
+    and the benchmark's ``workdir`` (wherever it was) and temporary working
+    directories become ``<workdir>``."""
+    if workdir:
+        text = text.replace(workdir.rstrip("/"), "<workdir>")
     text = text.replace(f"{PROJECT_ROOT}/", "").replace(str(PROJECT_ROOT), ".")
     return re.sub(re.escape(tempfile.gettempdir()) + r"/[^/\"\s]+", "<workdir>", text)
 
@@ -366,7 +369,9 @@ def write_result(name: str, result: dict[str, Any], results_dir: Path) -> Path:
     """Write ``results_dir/<name>.json`` (paths made portable)."""
     results_dir.mkdir(parents=True, exist_ok=True)
     path = results_dir / f"{name}.json"
-    path.write_text(portable(json.dumps(result, indent=2, default=str)) + "\n")
+    workdir = result.get("config", {}).get("workdir")
+    text = json.dumps(result, indent=2, default=str)
+    path.write_text(portable(text, workdir) + "\n")
     logger.info("Wrote %s", path)
     return path
 
