@@ -1,7 +1,8 @@
 """``python -m benchmarks [all|scale|threads|fixed_costs|access_log|serving|
-sentiment_serving|text_analytics|smart_city|public_health|customer_segmentation|
+sentiment_serving|text_analytics|scoring|smart_city|public_health|customer_segmentation|
 customer_segmentation_olist|sentiment|recommendation|recommendation_serving|
-chatbot_serving|full_run|full_run_six|api_revisions] [options]``.
+chatbot_serving|scene_segmentation_serving|full_run|full_run_six|api_revisions]
+[options]``.
 
 Runs the chosen benchmarks, writes ``benchmarks/results/<name>.json`` and
 ``benchmarks/results/README.md``, and prints a summary table.
@@ -28,6 +29,7 @@ from benchmarks import (
     recommendation_serving,
     report,
     scale,
+    scene_segmentation_serving,
     sentiment_serving,
     serving,
     text_analytics,
@@ -99,7 +101,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--trained-project",
         type=Path,
         default=None,
-        help="sentiment_serving, recommendation_serving, chatbot_serving: serve this "
+        help="sentiment_serving, recommendation_serving, chatbot_serving, "
+        "scene_segmentation_serving: serve this "
         "project, where `kedro run --pipeline=<name>` already ran, instead of "
         "training a copy",
     )
@@ -265,6 +268,13 @@ def _run_chatbot_serving(args: argparse.Namespace, workdir: Path) -> bool:
     return chatbot_serving.run(config, workdir, args.results_dir)["ok"]
 
 
+def _run_scene_segmentation_serving(args: argparse.Namespace, workdir: Path) -> bool:
+    config = scene_segmentation_serving.SceneSegmentationServingConfig(
+        trained_project=args.trained_project, **_quiet_machine_options(args)
+    )
+    return scene_segmentation_serving.run(config, workdir, args.results_dir)["ok"]
+
+
 def _run_text_analytics(args: argparse.Namespace, workdir: Path) -> bool:
     config = text_analytics.TextAnalyticsConfig(
         repeats=args.repeats, max_load=args.max_load, max_wait_s=args.max_wait
@@ -308,6 +318,7 @@ RUNNERS: dict[str, Runner] = {
     "sentiment_serving": _run_sentiment_serving,
     "recommendation_serving": _run_recommendation_serving,
     "chatbot_serving": _run_chatbot_serving,
+    "scene_segmentation_serving": _run_scene_segmentation_serving,
     "text_analytics": _run_text_analytics,
     **{name: _pipeline_runner(spec) for name, spec in pipeline_runs.SPECS.items()},
     "api_revisions": _run_api_revisions,

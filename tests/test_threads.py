@@ -30,3 +30,11 @@ def test_small_linear_fits_run_with_one_blas_thread():
         blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
         assert blas
         assert all(pool["num_threads"] == 1 for pool in blas)
+
+
+def test_single_threaded_fits_of_the_folds_run_side_by_side(monkeypatch):
+    monkeypatch.setattr(threads, "usable_cores", lambda: 2)
+    assert threads.fold_workers(1, n_folds=5) == 2
+    assert threads.fold_workers(1, n_folds=1) == 1
+    # Fits that already use every core run one fold at a time.
+    assert threads.fold_workers(2, n_folds=5) == 1

@@ -13,6 +13,11 @@ Measured on 2 cores (``python -m benchmarks threads``, figures in
   :func:`lightgbm_threads` gives one thread below :data:`LIGHTGBM_PARALLEL_MIN_ROWS`
   training rows, every usable core from there on.
 
+- **Folds**: where each fit runs on one thread, the folds of a cross-validation
+  are fitted at once, one per usable core (:func:`fold_workers`); LightGBM and
+  BLAS release the GIL while they compute, and each fold's result is the same
+  as when fitted alone.
+
 A parameter set to a number keeps that number (``n_jobs: 2``); :data:`AUTO`
 applies the rule.
 """
@@ -53,3 +58,11 @@ def lightgbm_threads(n_rows: int, requested: Any = AUTO) -> int:
             f"n_jobs must be a positive number or '{AUTO}', got {requested!r}."
         )
     return threads
+
+
+def fold_workers(fit_threads: int, n_folds: int) -> int:
+    """Folds to fit at once: one per usable core when each fit uses a single
+    thread (a single-threaded fit leaves the other cores idle), else one."""
+    if fit_threads > 1:
+        return 1
+    return max(1, min(usable_cores(), n_folds))

@@ -6,6 +6,7 @@ explain it and release it (figures in ``plots.py``, metrics and model card in
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import mlflow
@@ -65,7 +66,8 @@ def prepare_applications(
             f"Target column '{target}' (parameter scoring.data.target) is not in the "
             f"raw applications table (scoring.raw_applications); columns are {list(raw.columns)[:10]}..."
         )
-    labelled = raw[raw[target].notna()]
+    has_target = raw[target].notna()
+    labelled = raw if has_target.all() else raw[has_target]  # no copy if all are
     if len(labelled) < len(raw):
         logger.warning("Dropped %d rows without a target.", len(raw) - len(labelled))
     labels = (labelled[target].astype(str) == str(data["positive_label"])).astype(int)
@@ -187,12 +189,17 @@ def tune_candidate(
     def objective(trial: optuna.Trial) -> float:
         params = {**candidate.get("fixed", {}), **suggest_params(trial, search_space)}
         params = fit_params(kind, params, len(folds[0][0]))
-        scores = []
-        # Small linear fits: one BLAS thread (see ia_portfolio.threads).
-        with threads.small_linear_fits():
-            for x_fit, y_fit, x_val, y_val in folds:
-                classifier = build_classifier(kind, params, seed).fit(x_fit, y_fit)
-                scores.append(scorer(classifier, x_val, y_val))
+
+        def score_fold(fold: tuple[Any, ...]) -> float:
+            x_fit, y_fit, x_val, y_val = fold
+            classifier = build_classifier(kind, params, seed).fit(x_fit, y_fit)
+            return scorer(classifier, x_val, y_val)
+
+        workers = threads.fold_workers(params.get("n_jobs", 1), len(folds))
+        # Small linear fits: one BLAS thread; single-threaded fits of the folds
+        # side by side (see ia_portfolio.threads).
+        with threads.small_linear_fits(), ThreadPoolExecutor(workers) as pool:
+            scores = list(pool.map(score_fold, folds))
         return float(np.mean(scores))
 
     study = optuna.create_study(
