@@ -11,7 +11,6 @@ loaded with wrk in turn, ``rounds`` times, same applicant, same settings.
 from __future__ import annotations
 
 import logging
-import shutil
 import statistics
 import time
 from contextlib import ExitStack
@@ -24,9 +23,8 @@ import psutil
 from benchmarks.common import (
     VENV_BIN,
     new_result,
-    now_iso,
+    recorded,
     wait_for_low_load,
-    write_result,
 )
 from benchmarks.serving import (
     HOST,
@@ -193,7 +191,8 @@ def run(config: AccessLogConfig, workdir: Path, results_dir: Path) -> dict[str, 
     )
     result["in_process"] = per_call_cpu_us(workdir)
     logger.info("In process, CPU µs per call: %s", result["in_process"])
-    try:
+    copy = None if config.keep or config.trained_project else workdir / "project"
+    with recorded(NAME, result, results_dir, remove=copy):
         if config.trained_project:
             project = config.trained_project
             result["training"] = {"reused": True}
@@ -243,13 +242,4 @@ def run(config: AccessLogConfig, workdir: Path, results_dir: Path) -> dict[str, 
             off["server_cpu_us_per_request"],
             100 * result["access_log_share_of_server_cpu"],
         )
-    except Exception as error:
-        result["ok"] = False
-        result["error"] = f"{type(error).__name__}: {error}"
-        raise
-    finally:
-        result["finished_at"] = now_iso()
-        write_result(NAME, result, results_dir)
-        if not config.keep and not config.trained_project:
-            shutil.rmtree(workdir / "project", ignore_errors=True)
     return result

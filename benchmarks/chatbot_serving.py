@@ -18,7 +18,7 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from benchmarks.common import (
     BENCHMARKS_DIR,
@@ -29,7 +29,6 @@ from benchmarks.common import (
 )
 from benchmarks.serving import (
     HOST,
-    WRK,
     LoadConfig,
     Target,
     champion_version,
@@ -67,6 +66,7 @@ class ChatbotServingConfig(LoadConfig):
     thread per connection, so that each conversation's turns arrive in order."""
 
     trained_project: Path | None = None
+    wrk_script: ClassVar[Path] = WRK_CHATBOT_SCRIPT  # plays conversations
 
     def __post_init__(self) -> None:
         self.threads = self.connections
@@ -74,19 +74,6 @@ class ChatbotServingConfig(LoadConfig):
     def train_command(self) -> list[str]:
         """The training command run in the project copy."""
         return [str(VENV_BIN / "kedro"), "run", "--pipeline=chatbot"]
-
-    def wrk_command(self, url: str, duration_s: int) -> list[str]:
-        """wrk with the script that plays conversations."""
-        return [
-            WRK,
-            f"--threads={self.threads}",
-            f"--connections={self.connections}",
-            f"--duration={duration_s}s",
-            f"--timeout={self.request_timeout_s}s",
-            "--latency",
-            f"--script={WRK_CHATBOT_SCRIPT}",
-            url,
-        ]
 
 
 def chosen_parser(project: Path) -> dict[str, Any]:

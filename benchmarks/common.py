@@ -8,18 +8,22 @@ import logging
 import os
 import platform
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import psutil
 
 from ia_portfolio import sandbox
@@ -376,6 +380,30 @@ def write_result(name: str, result: dict[str, Any], results_dir: Path) -> Path:
     return path
 
 
+@contextmanager
+def recorded(
+    name: str,
+    result: dict[str, Any],
+    results_dir: Path,
+    *,
+    remove: Path | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Write ``results_dir/<name>.json`` when the block ends, also when it fails:
+    with ``finished_at``, and after an error ``ok: false`` and the error (raised
+    again). Then remove the folder ``remove`` (a trained project copy), if given."""
+    try:
+        yield result
+    except Exception as error:
+        result["ok"] = False
+        result["error"] = f"{type(error).__name__}: {error}"
+        raise
+    finally:
+        result["finished_at"] = now_iso()
+        write_result(name, result, results_dir)
+        if remove is not None:
+            shutil.rmtree(remove, ignore_errors=True)
+
+
 _TIMESTAMP = r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}) "
 _COMPLETED = re.compile(_TIMESTAMP + r".*Completed node: (\S+)")
 _FIRST_LOAD = re.compile(_TIMESTAMP + r".*Loading data from ")
@@ -492,4 +520,33 @@ def train_copy(
         "command": " ".join(["kedro", *command[1:]]),
         "wall_s": run.wall_s,
         "log_file": str(run.log_file),
+    }
+
+
+def timed_calls(
+    call: Callable[[Any], Any], inputs: list[Any], warmup: int
+) -> list[float]:
+    """``call`` on each of ``inputs`` one after the other: the first ``warmup``
+    untimed, then the seconds each of the others took."""
+    for value in inputs[:warmup]:
+        call(value)
+    latencies = []
+    for value in inputs[warmup:]:
+        start = time.perf_counter()
+        call(value)
+        latencies.append(time.perf_counter() - start)
+    return latencies
+
+
+def latency_summary(latencies_s: list[float]) -> dict[str, float]:
+    """Requests, p50, p90, p99 and max latency in ms, and requests per second, of
+    requests sent one at a time."""
+    ms = np.asarray(latencies_s) * 1000
+    return {
+        "requests": len(ms),
+        "p50_ms": round(float(np.percentile(ms, 50)), 2),
+        "p90_ms": round(float(np.percentile(ms, 90)), 2),
+        "p99_ms": round(float(np.percentile(ms, 99)), 2),
+        "max_ms": round(float(ms.max()), 2),
+        "requests_per_s": round(len(ms) / (ms.sum() / 1000), 1),
     }

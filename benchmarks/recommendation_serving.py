@@ -27,8 +27,10 @@ import numpy as np
 
 from benchmarks.common import (
     VENV_BIN,
+    latency_summary,
     machine_info,
     now_iso,
+    timed_calls,
     train_copy,
     wait_for_low_load,
     write_result,
@@ -62,29 +64,6 @@ class RecommendationServingConfig:
     train_timeout_s: float = 900.0
     max_load: float = 1.5
     max_wait_s: float = 600.0
-
-
-def _summary(latencies_s: list[float]) -> dict[str, float]:
-    ms = np.asarray(latencies_s) * 1000
-    return {
-        "requests": len(ms),
-        "p50_ms": round(float(np.percentile(ms, 50)), 2),
-        "p90_ms": round(float(np.percentile(ms, 90)), 2),
-        "p99_ms": round(float(np.percentile(ms, 99)), 2),
-        "max_ms": round(float(ms.max()), 2),
-        "requests_per_s": round(len(ms) / (ms.sum() / 1000), 1),
-    }
-
-
-def _timed(call: Any, inputs: list[Any], warmup: int) -> list[float]:
-    for value in inputs[:warmup]:
-        call(value)
-    latencies = []
-    for value in inputs[warmup:]:
-        start = time.perf_counter()
-        call(value)
-        latencies.append(time.perf_counter() - start)
-    return latencies
 
 
 def _requests(project: Path, config: RecommendationServingConfig) -> dict[str, list]:
@@ -135,8 +114,12 @@ def _api(project: Path, workdir: Path, config: RecommendationServingConfig, inpu
     with running_server(target, workdir, project, timeout_s=120) as server:
         return {
             "startup_s": server["startup_s"],
-            "get_user": _summary(_timed(get, inputs["users"], config.warmup)),
-            "post_recommend": _summary(_timed(post, inputs["reads"], config.warmup)),
+            "get_user": latency_summary(
+                timed_calls(get, inputs["users"], config.warmup)
+            ),
+            "post_recommend": latency_summary(
+                timed_calls(post, inputs["reads"], config.warmup)
+            ),
         }
 
 
@@ -166,7 +149,7 @@ def _function(project: Path, config: RecommendationServingConfig, inputs):
     cold_start_s = round(time.perf_counter() - start, 2)
     return {
         "cold_start_s": cold_start_s,
-        "get_user": _summary(_timed(get, inputs["users"], config.warmup)),
+        "get_user": latency_summary(timed_calls(get, inputs["users"], config.warmup)),
     }
 
 

@@ -416,6 +416,101 @@ def _chatbot_serving_section(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def scene_segmentation_serving_rows(result: dict[str, Any]) -> list[list[str]]:
+    """The data generator's rows of the ``scene_segmentation_serving`` benchmark:
+    scene drawing, the generator alone, then fed to ``model.fit`` per worker count."""
+    loader = result.get("loader") or {}
+    named = [
+        ("scenes drawn by the generator (in memory, 1 thread)", "scene_drawing"),
+        ("PyDataset batches read + augmented, calling thread", "generator_alone"),
+    ]
+    rows = [
+        [what, f"{loader[key]['images_per_s']:,.1f}", f"{loader[key]['cpu_ms_per_image']:.1f}"]
+        for what, key in named
+        if key in loader
+    ]  # fmt: skip
+    for workers, figures in (loader.get("fit") or {}).items():
+        per_epoch = ", ".join(f"{r:,.0f}" for r in figures["images_per_s_per_epoch"])
+        rows.append(
+            [
+                f"PyDataset fed to `model.fit`, workers={workers} (epochs: {per_epoch})",
+                f"{figures['images_per_s']:,.1f}",
+                f"{figures['cpu_ms_per_image']:.1f}",
+            ]
+        )
+    return rows
+
+
+def _scene_segmentation_serving_section(result: dict[str, Any]) -> list[str]:
+    config, training = result["config"], result.get("training", {})
+    trained = (
+        "a project trained beforehand, reused"
+        if training.get("reused")
+        else f"trained in {training.get('wall_s', 0):.0f} s"
+    )
+    size = "x".join(str(n) for n in training.get("image_size", ["?"]))
+    api = result.get("api") or {}
+    lines = [
+        "## scene_segmentation_serving: `POST /scene_segmentation/predict` and the "
+        "data generator",
+        "",
+        f"Segmenter: `{training.get('command', '?')}` ({trained}); chosen "
+        f"{training.get('chosen_model', '?')} at {size} (test mean IoU "
+        f"{_optional(training.get('test_mean_iou'), '{:.3f}')}), registered version "
+        f"{result.get('model_version', '?')} (alias `champion`). The API (uvicorn, "
+        f"1 worker) gets {config['requests']} uploads one at a time after "
+        f"{config['warmup']} of warm-up: the same generated "
+        f"{config['image_height']}x{config['image_width']} PNG scene "
+        f"({_optional(config.get('image_bytes'), '{:,}')} bytes), answered with the "
+        "colour mask at the image's size and the category shares. Start-up "
+        f"{_optional(api.get('startup_s'), '{} s')}; first request (loads the model) "
+        f"{_optional(api.get('first_request_s'), '{} s')}.",
+        "",
+        _machine_line(result),
+        "",
+    ]
+    if "predict" in api:
+        figures = api["predict"]
+        lines += [
+            markdown_table(
+                ["route", *LATENCY_KEYS, "server RSS", "load 1-min before / after"],
+                [
+                    [
+                        "POST /scene_segmentation/predict",
+                        *(str(figures[key]) for key in LATENCY_KEYS),
+                        f"{api['server_rss_bytes_after'] / MIB:,.0f} MiB",
+                        f"{api['load_average_before']['1min']} / "
+                        f"{api['load_average_after']['1min']}",
+                    ]
+                ],
+            ),
+            "",
+        ]
+    loader = result.get("loader") or {}
+    if loader:
+        settings = loader["settings"]
+        lines += [
+            f"Data generator (with the API stopped): the first {loader['scenes']} "
+            f"generated training scenes at {settings['height']}x{settings['width']}, "
+            f"batches of {settings['batch_size']}, training augmentation, read from "
+            "disk by `SceneBatches` (a `keras.utils.PyDataset`); through `model.fit` "
+            "of a one-layer model (a 1x1 convolution, so the generator sets the "
+            f"pace), median over {config['loader_epochs'] - 1} epochs after the "
+            "first. Load average 1-min before / after: "
+            f"{loader['load_average_before']['1min']} / "
+            f"{loader.get('load_average_after', {}).get('1min', '?')}.",
+            "",
+            markdown_table(
+                ["what", "images/s", "CPU ms / image"],
+                scene_segmentation_serving_rows(result),
+            ),
+            "",
+        ]
+    if "error" in result:
+        lines += [f"Failed: {result['error']}", ""]
+    return lines
+
+
 def _text_analytics_section(result: dict[str, Any]) -> list[str]:
     detection, full = result["language_detection"], result["full_analysis"]
     accuracy = result["accuracy"]
@@ -732,6 +827,8 @@ def write_readme(results_dir: Path) -> Path:
         lines += _recommendation_serving_section(recommendation)
     if chatbot := _load(results_dir, "chatbot_serving"):
         lines += _chatbot_serving_section(chatbot)
+    if scenes := _load(results_dir, "scene_segmentation_serving"):
+        lines += _scene_segmentation_serving_section(scenes)
     if text := _load(results_dir, "text_analytics"):
         lines += _text_analytics_section(text)
     for name, spec in SPECS.items():

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -31,13 +31,12 @@ from benchmarks.common import (
     benchmark_env,
     load_average,
     new_result,
-    now_iso,
+    recorded,
     stop_process_group,
     tail,
     train_copy,
     tree_rss_bytes,
     wait_for_low_load,
-    write_result,
 )
 
 logger = logging.getLogger(__name__)
@@ -66,6 +65,8 @@ class LoadConfig:
     max_load: float = 1.5
     max_wait_s: float = 600.0
     keep: bool = False
+    # The wrk script that makes the requests (a class attribute: not a setting).
+    wrk_script: ClassVar[Path] = WRK_SCRIPT
 
     def wrk_command(self, url: str, duration_s: int) -> list[str]:
         """The load command for one target URL."""
@@ -76,7 +77,7 @@ class LoadConfig:
             f"--duration={duration_s}s",
             f"--timeout={self.request_timeout_s}s",
             "--latency",
-            f"--script={WRK_SCRIPT}",
+            f"--script={self.wrk_script}",
             url,
         ]
 
@@ -448,7 +449,8 @@ def run_against_mlflow(
         **{section: {} for section in sections},
         results={},
     )
-    try:
+    copy = workdir / "project" if remove_project else None
+    with recorded(name, result, results_dir, remove=copy):
         project, result["training"] = train(config, workdir)
         measure(config, project, workdir, result)
         errors = sum(
@@ -456,15 +458,6 @@ def run_against_mlflow(
             for r in result["results"].values()
         )
         result["ok"] = errors == 0
-    except Exception as error:
-        result["ok"] = False
-        result["error"] = f"{type(error).__name__}: {error}"
-        raise
-    finally:
-        result["finished_at"] = now_iso()
-        write_result(name, result, results_dir)
-        if remove_project:
-            shutil.rmtree(workdir / "project", ignore_errors=True)
     return result
 
 
