@@ -1,6 +1,7 @@
 """What a run leaves in MLflow: one run per pipeline (nested under the run of a
-``kedro run`` of several), the raw inputs with their digest, the git commit, one
-shared run for the tasks of a scheduled run, and candidates' searches."""
+``kedro run`` of several, named after them), the raw inputs with their digest, the
+git commit, one shared run for the tasks of a scheduled run (running until its last
+task ends it), and candidates' searches."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ import optuna
 import pytest
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
+from kedro.runner import SequentialRunner
 from mlflow.entities import Run
 
+from ia_portfolio import mlflow_run_end
 from ia_portfolio.tracking import (
     GIT_DIRTY_TAG,
     INPUT_CONTEXT,
@@ -26,6 +29,7 @@ from ia_portfolio.tracking import (
     child_run,
     git_tags,
     log_search,
+    run_name,
 )
 from tests.support.project import copy_project
 
@@ -98,12 +102,20 @@ def test_git_tags_name_the_commit_and_local_changes(tmp_path: Path) -> None:
     assert git_tags(repo)[GIT_DIRTY_TAG] == "true"
 
 
-def _run(project: Path, pipelines: list[str], nodes: list[str]) -> None:
+def test_a_run_is_named_after_its_pipelines() -> None:
+    assert run_name(["scoring"]) == "scoring"
+    assert run_name(["scoring", "sentiment"]) == "scoring, sentiment"
+    assert run_name(["__default__"]) == "all pipelines"
+
+
+def _run(project: Path, pipelines: list[str] | None, nodes: list[str]) -> None:
     """``kedro run --pipelines ... --nodes ...`` in ``project``, in this process."""
     bootstrap_project(project)
     try:
         with KedroSession.create(project_path=project) as session:
-            session.run(pipeline_names=pipelines, node_names=nodes)
+            session.run(
+                pipeline_names=pipelines, node_names=nodes, runner=SequentialRunner()
+            )
     finally:
         while mlflow.active_run():
             mlflow.end_run()
@@ -131,6 +143,7 @@ def test_a_run_of_several_pipelines_has_one_nested_run_per_pipeline(
     )
     runs = _runs(project)
     [parent] = [run for run in runs if PARENT not in run.data.tags]
+    assert parent.info.run_name == "scoring, customer_segmentation"
     assert parent.data.tags[PIPELINES_TAG] == "customer_segmentation,scoring"
     assert parent.data.params == {}
     assert parent.info.status == "FINISHED"
@@ -153,6 +166,17 @@ def test_a_run_of_several_pipelines_has_one_nested_run_per_pipeline(
 
 
 @pytest.mark.slow
+def test_the_parent_run_of_a_full_run_reads_all_pipelines(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    _run(project, None, ["scoring.prepare_applications", "scoring.split_train_test"])
+    runs = _runs(project)
+    [parent] = [run for run in runs if PARENT not in run.data.tags]
+    assert parent.info.run_name == "all pipelines"
+    # Each pipeline that ran keeps its own nested run, named after it.
+    assert [run.info.run_name for run in runs if run is not parent] == ["scoring"]
+
+
+@pytest.mark.slow
 def test_runs_with_the_same_shared_tags_log_into_one_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -165,12 +189,19 @@ def test_runs_with_the_same_shared_tags_log_into_one_run(
     monkeypatch.setenv(SHARED_RUN_NAME_VAR, "scoring @ r1")
     prepare = ["scoring.prepare_applications", "scoring.split_train_test"]
     _run(project, ["scoring"], prepare)
+    # A task that fails (its input is missing) leaves the run to its retry.
+    with pytest.raises(Exception, match="study_dummy"):
+        _run(project, ["scoring"], ["scoring.cross_validate_dummy"])
+    [shared] = _runs(project)
+    assert shared.info.status == "RUNNING"
     _run(project, ["scoring"], ["scoring.tune_dummy"])
     for _attempt in range(2):
         _run(project, ["scoring"], ["scoring.cross_validate_dummy"])
 
     runs = _runs(project)
     [shared] = [run for run in runs if PARENT not in run.data.tags]
+    # Every task left it running: the DAG's last task ends it.
+    assert shared.info.status == "RUNNING"
     assert shared.info.run_name == "scoring @ r1"
     assert shared.data.tags["airflow.run_id"] == "r1"
     assert shared.data.tags[PIPELINE_TAG] == "scoring"
@@ -187,6 +218,15 @@ def test_runs_with_the_same_shared_tags_log_into_one_run(
     assert {"cv_business_cost", "cv_roc_auc", "trial_cv_roc_auc"} <= set(
         candidate.data.metrics
     )
+    assert candidate.info.status == "FINISHED"
+
+    # The DAG's last task, after a failed task: the run ends FAILED.
+    monkeypatch.chdir(project)
+    mlflow_run_end.main(["--status", "FAILED"])
+    assert {run.info.run_id: run.info.status for run in _runs(project)} == {
+        shared.info.run_id: "FAILED",
+        candidate.info.run_id: "FINISHED",
+    }
 
     # Another DAG run: another MLflow run.
     monkeypatch.setenv(

@@ -48,3 +48,39 @@ logging.getLogger("mlflow.pyfunc").addFilter(
 # bar's redraws pile up into one long line. Kept for an interactive terminal.
 if not sys.stderr.isatty():
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+
+
+class _SequentialRunNotNonSequential(logging.Filter):
+    """Drop kedro-viz's warning that workflow tracking is off for a non-sequential
+    runner when the Kedro session's runner is in fact ``SequentialRunner``.
+
+    A session run that names no runner (``session.run()`` in a notebook after
+    ``%load_ext kedro.ipython``, the Python API) is recorded by Kedro with the
+    runner ``"None"`` (a string) and then runs ``SequentialRunner``; kedro-viz
+    12.5 takes only ``None`` for "no runner", so it warns on every such run. The
+    warning stays for a real ``ThreadRunner`` or ``ParallelRunner``."""
+
+    prefix = "Workflow tracking is disabled for non-sequential runners"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith(self.prefix):
+            return True
+        # Imported here: this module is loaded before Kedro's session and runners.
+        from kedro.framework.session import KedroSession  # noqa: PLC0415
+        from kedro.runner import SequentialRunner  # noqa: PLC0415
+
+        frame = sys._getframe()
+        while frame is not None:  # the session's `run`, up the stack of the hook
+            if frame.f_code is KedroSession.run.__code__:
+                runner = frame.f_locals.get("runner")
+                return not isinstance(runner, SequentialRunner)
+            frame = frame.f_back
+        return True
+
+
+_viz_run_hooks = logging.getLogger("kedro_viz.integrations.kedro.run_hooks")
+# Once, though `%reload_kedro` imports this module again.
+if not any(
+    type(f).__name__ == "_SequentialRunNotNonSequential" for f in _viz_run_hooks.filters
+):
+    _viz_run_hooks.addFilter(_SequentialRunNotNonSequential())

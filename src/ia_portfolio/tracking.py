@@ -10,7 +10,7 @@ import os
 import time
 import warnings
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,8 @@ logger = logging.getLogger(__name__)
 MlflowMetrics = dict[str, dict[str, float]]
 
 # Tags (a JSON object) that make every `kedro run` carrying them log into one MLflow
-# run, and that run's name: the tasks of one Airflow DAG run set them.
+# run, and that run's name: the tasks of one Airflow DAG run set them. The run stays
+# RUNNING between tasks; the DAG's last task ends it (`end_shared_run`).
 SHARED_RUN_TAGS_VAR = "IA_PORTFOLIO_MLFLOW_RUN_TAGS"
 SHARED_RUN_NAME_VAR = "IA_PORTFOLIO_MLFLOW_RUN_NAME"
 # The pipeline a run belongs to (a `kedro run --pipeline=<name>` or a nested run).
@@ -185,6 +186,46 @@ def shared_run_tags() -> dict[str, str]:
     return {str(key): str(value) for key, value in tags.items()}
 
 
+def run_name(pipeline_names: Sequence[str]) -> str:
+    """The MLflow run name of a `kedro run` of ``pipeline_names``: "all pipelines"
+    for Kedro's ``__default__`` (every pipeline), else the names, comma-separated."""
+    return ", ".join(
+        "all pipelines" if name == "__default__" else name for name in pipeline_names
+    )
+
+
+def _oldest_run(
+    client: mlflow.MlflowClient, experiment_id: str, tags: Mapping[str, str]
+) -> str | None:
+    """The id of the oldest run of ``experiment_id`` carrying ``tags``."""
+    query = " and ".join(f"tags.`{key}` = '{value}'" for key, value in tags.items())
+    runs = client.search_runs([experiment_id], query)
+    runs.sort(key=lambda run: (run.info.start_time, run.info.run_id))
+    return runs[0].info.run_id if runs else None
+
+
+def end_shared_run(experiment_id: str, status: str) -> tuple[str, str] | None:
+    """End the run shared by the ``kedro run`` of one scheduled run (the tags of
+    ``IA_PORTFOLIO_MLFLOW_RUN_TAGS``) with ``status`` (``FINISHED``, ``FAILED``);
+    nested runs left running (a killed task's) end ``KILLED``. The run's id and
+    its status before, or ``None`` when no task created it."""
+    tags = shared_run_tags()
+    if not tags:
+        raise ValueError(f"{SHARED_RUN_TAGS_VAR} names no shared run.")
+    client = mlflow.MlflowClient()
+    run_id = _oldest_run(client, experiment_id, tags)
+    if run_id is None:
+        return None
+    before = client.get_run(run_id).info.status
+    for child in client.search_runs(
+        [experiment_id],
+        f"tags.`{MLFLOW_PARENT_RUN_ID}` = '{run_id}' and attributes.status = 'RUNNING'",
+    ):
+        client.set_terminated(child.info.run_id, RunStatus.to_string(RunStatus.KILLED))
+    client.set_terminated(run_id, status)
+    return run_id, before
+
+
 def mlflow_dataset(name: str, data: Any, kedro_dataset: Any) -> Dataset | None:
     """A loaded raw input as an MLflow dataset (digest, schema, profile, source),
     for tables and arrays; ``None`` for other data."""
@@ -260,7 +301,9 @@ class ProjectMlflowHook(MlflowHook):
       registered pipeline) as MLflow datasets with a digest.
     - With ``IA_PORTFOLIO_MLFLOW_RUN_TAGS`` set (a JSON object), every
       ``kedro run`` carrying the same tags logs into one MLflow run, created by
-      the first: the tasks of one Airflow DAG run are one MLflow run.
+      the first and left RUNNING by each (also when it fails: a retry resumes
+      it): the tasks of one Airflow DAG run are one MLflow run, which the DAG's
+      last task ends (``end_shared_run``).
     - A node's new parameters go in one ``log_params`` call, and a parameter
       already logged with the same value in the same run is not sent again
       (kedro-mlflow sends one call, one database commit, per parameter and
@@ -275,6 +318,7 @@ class ProjectMlflowHook(MlflowHook):
         self._inputs_logged: set[tuple[str, str]] = set()
         self._raw_inputs: set[str] = set()
         self._split = False
+        self._shared = False
         self._pipeline_runs: dict[str, str] = {}
         self._remaining: Counter[str | None] = Counter()
 
@@ -322,10 +366,14 @@ class ProjectMlflowHook(MlflowHook):
         self._split = len(namespaces) > 1
         self._remaining = Counter(_namespace(node) for node in pipeline.nodes)
         shared = shared_run_tags()
-        if shared and not self._already_active_mlflow:
-            run_name = os.environ.get(SHARED_RUN_NAME_VAR) or "+".join(names)
-            self.mlflow_config.tracking.run.name = run_name
-            self.mlflow_config.tracking.run.id = self._shared_run(shared, run_name)
+        self._shared = bool(shared) and not self._already_active_mlflow
+        if self._shared:
+            name = os.environ.get(SHARED_RUN_NAME_VAR) or run_name(names)
+            self.mlflow_config.tracking.run.name = name
+            self.mlflow_config.tracking.run.id = self._shared_run(shared, name)
+        elif self._split and not self.mlflow_config.tracking.run.name:
+            # Not kedro-mlflow's "__default__" for the parent of a full run.
+            self.mlflow_config.tracking.run.name = run_name(names)
         super().before_pipeline_run(run_params, pipeline, catalog)
         if not self._is_mlflow_enabled:
             return
@@ -350,26 +398,19 @@ class ProjectMlflowHook(MlflowHook):
                 mlflow.MlflowClient().delete_tag(self.run_id, "node_names")
         mlflow.set_tags(tags)
 
-    def _shared_run(self, tags: dict[str, str], run_name: str) -> str:
+    def _shared_run(self, tags: dict[str, str], name: str) -> str:
         """The id of the run carrying ``tags``, created if there is none."""
         client = mlflow.MlflowClient()
         experiment_id = self.mlflow_config.tracking.experiment._experiment.experiment_id
-        query = " and ".join(f"tags.`{key}` = '{value}'" for key, value in tags.items())
-
-        def oldest() -> str | None:
-            runs = client.search_runs([experiment_id], query)
-            runs.sort(key=lambda run: (run.info.start_time, run.info.run_id))
-            return runs[0].info.run_id if runs else None
-
-        found = oldest()
+        found = _oldest_run(client, experiment_id, tags)
         if found:
             logger.info("Logging into the shared MLflow run %s.", found)
             return found
         created = client.create_run(
-            experiment_id, run_name=run_name, tags=resolve_tags(tags)
+            experiment_id, run_name=name, tags=resolve_tags(tags)
         ).info.run_id
         # Two tasks may have started at once: all of them keep the oldest run.
-        kept = oldest() or created
+        kept = _oldest_run(client, experiment_id, tags) or created
         if kept != created:
             client.delete_run(created)
         return kept
@@ -494,12 +535,21 @@ class ProjectMlflowHook(MlflowHook):
             )
             client.set_terminated(run_id, RunStatus.to_string(status))
 
+    def _leave_shared_run(self) -> None:
+        """Leave the shared run without ending it: the DAG run's next task logs
+        into it and its last task ends it."""
+        while mlflow.active_run() is not None:
+            mlflow.end_run(RunStatus.to_string(RunStatus.RUNNING))
+        logger.info("MLflow run %s stays running for the next tasks.", self.run_id)
+
     @hook_impl
     def after_pipeline_run(
         self, run_params: dict[str, Any], pipeline: Pipeline, catalog: Any
     ) -> None:
         if self._is_mlflow_enabled and not self._already_active_mlflow:
             self._end_pipeline_runs(failed=False)
+            if self._shared:
+                self._leave_shared_run()
         super().after_pipeline_run(run_params, pipeline, catalog)
 
     @hook_impl
@@ -512,4 +562,8 @@ class ProjectMlflowHook(MlflowHook):
     ) -> None:
         if self._is_mlflow_enabled and not self._already_active_mlflow:
             self._end_pipeline_runs(failed=True)
+            if self._shared:
+                # A retry resumes it; the DAG's last task ends it FAILED.
+                self._leave_shared_run()
+                return
         super().on_pipeline_error(error, run_params, pipeline, catalog)

@@ -41,6 +41,8 @@ FAST_SCORING_RUN_CONF = {
 }
 # Every task sits in the task group of its nodes' stage.
 STAGES = ("data_preparation", "training", "evaluation", "reporting", "serving")
+# The teardown task that ends the DAG run's MLflow run once every other task is done.
+END_TASK = "end_mlflow_run"
 
 # Run by the Airflow venv's interpreter: what its DagBag makes of the DAG folder.
 DAGBAG_SCRIPT = """
@@ -69,8 +71,9 @@ print("DAGBAG=" + json.dumps({
             } if "n_trials" in dag.params else {},
             "tasks": {
                 t.task_id: {
-                    "nodes": t.op_args[0]["nodes"],
+                    "nodes": t.op_args[0]["nodes"] if t.op_args else [],
                     "group": t.task_group.group_id,
+                    "teardown": t.is_teardown,
                     "upstream": sorted(t.upstream_task_ids),
                     "retries": t.retries,
                     "timeout_s": t.execution_timeout.total_seconds()
@@ -190,10 +193,16 @@ def test_every_pipeline_is_one_dag_that_airflow_loads(dagbag: dict) -> None:
 
     for dag_id, name in expected.items():
         dag = dagbag["dags"][dag_id]
-        task_nodes = [node for task in dag["tasks"].values() for node in task["nodes"]]
+        # Last, after every other task: the teardown ending the shared MLflow run.
+        tasks = dict(dag["tasks"])
+        end = tasks.pop(END_TASK)
+        assert end["teardown"] and end["group"] is None
+        assert set(end["upstream"]) == set(tasks)
+        task_nodes = [node for task in tasks.values() for node in task["nodes"]]
         # The same Kedro nodes, each in exactly one task.
         assert sorted(task_nodes) == sorted(n.name for n in registered[name].nodes)
-        for task_id, task in dag["tasks"].items():
+        for task_id, task in tasks.items():
+            assert not task["teardown"], task_id
             assert task["retries"] == 0
             assert task["timeout_s"] and task["timeout_s"] > 0, task_id
             # Readable ids: <stage>.<node>, or <stage>.<first>__and__/__to__<last>.
@@ -212,7 +221,7 @@ def test_scoring_dag_reads_as_its_stages_and_retries_one_candidate_at_a_time(
     dagbag: dict,
 ) -> None:
     dag = dagbag["dags"][SCORING_DAG]
-    tasks = dag["tasks"]
+    tasks = {k: t for k, t in dag["tasks"].items() if k != END_TASK}
     groups = {}
     for task_id, task in tasks.items():
         groups.setdefault(task["group"], []).append(task_id)
@@ -239,6 +248,20 @@ def test_scoring_dag_reads_as_its_stages_and_retries_one_candidate_at_a_time(
         "many": "ParamValidationError",
         "0": "ParamValidationError",
     }
+
+
+def test_scene_segmentation_trains_each_candidate_in_its_own_task(
+    dagbag: dict,
+) -> None:
+    """Trained candidates are saved (``CandidateDataset``): a retry retrains one."""
+    tasks = dagbag["dags"][f"{PACKAGE}__scene_segmentation"]["tasks"]
+    for name in ("baseline", "unet", "unet_dice", "residual_unet"):
+        task = tasks[f"training.train_{name}"]
+        assert task["nodes"] == [f"scene_segmentation.train_{name}"]
+        assert task["upstream"] == ["data_preparation.split_scenes"]
+    assert tasks["serving.register_model"]["nodes"] == [
+        "scene_segmentation.register_model"
+    ]
 
 
 def _dags_test(
@@ -275,6 +298,8 @@ def test_a_failing_kedro_run_fails_the_dag_run(
     returncode, output = _dags_test(airflow_venv, env, log_file, {})
     assert returncode != 0, _tail(output)
     assert "Kedro exited with code 1" in output, _tail(output)
+    # The teardown still ran, to end the DAG run's MLflow run as failed.
+    assert f"-m {PACKAGE}.mlflow_run_end --status FAILED" in output, _tail(output)
 
 
 def test_scoring_dag_runs_the_pipeline(
@@ -311,6 +336,9 @@ def test_scoring_dag_runs_the_pipeline(
     runs = client.search_runs([experiment.experiment_id])
     [dag_run] = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
     assert dag_run.data.tags["airflow.dag_id"] == SCORING_DAG
+    # Still running once every task had run; finished by the DAG's last task.
+    ended = f"MLflow run {dag_run.info.run_id} was RUNNING; ended FINISHED."
+    assert ended in output, _tail(output)
     assert dag_run.info.status == "FINISHED"
     assert dag_run.data.metrics["scoring.test_roc_auc"] == pytest.approx(
         metrics["test"]["roc_auc"]

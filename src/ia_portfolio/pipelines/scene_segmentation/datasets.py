@@ -4,9 +4,12 @@ the same layout, then indexed the same way."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import pickle
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,3 +164,60 @@ class GeneratedStreetScenesDataset(AbstractDataset[None, GeneratedScenes]):
             "height": self._scenes.height,
             "width": self._scenes.width,
         }
+
+
+class CandidateDataset(AbstractDataset[Any, Any]):
+    """A trained candidate (``nodes.Candidate``) in a folder of its own, so that a
+    scheduled run trains each candidate in its own task and a retried task leaves
+    the others' results alone: a Keras model as ``model.keras`` (reloaded without
+    its training set-up, which evaluation does not need), and the rest (the
+    per-pixel baseline's model, figures, history, trials) pickled in
+    ``candidate.pkl``. A few MB per candidate.
+
+    Example::
+
+        scene_segmentation.{candidate}_model:
+          type: ia_portfolio.pipelines.scene_segmentation.datasets.CandidateDataset
+          filepath: data/06_models/scene_segmentation/{candidate}
+    """
+
+    MODEL = "model.keras"
+    CANDIDATE = "candidate.pkl"
+
+    def __init__(
+        self, *, filepath: str, metadata: dict[str, Any] | None = None
+    ) -> None:
+        # `_filepath` and `_protocol` as in kedro-datasets: the run's output backup
+        # (run_safety) finds the folder there.
+        self._filepath = Path(filepath)
+        self._protocol = "file"
+        self.metadata = metadata
+
+    def save(self, data: Any) -> None:
+        if self._filepath.exists():
+            shutil.rmtree(self._filepath)
+        self._filepath.mkdir(parents=True)
+        keras = sys.modules.get("keras")  # a Keras model means Keras is loaded
+        if keras is not None and isinstance(data.model, keras.Model):
+            data.model.save(self._filepath / self.MODEL)
+            data = dataclasses.replace(data, model=None)
+        with (self._filepath / self.CANDIDATE).open("wb") as file:
+            pickle.dump(data, file)
+
+    def load(self) -> Any:
+        with (self._filepath / self.CANDIDATE).open("rb") as file:
+            candidate = pickle.load(file)  # noqa: S301 - written by this project
+        if (self._filepath / self.MODEL).is_file():
+            # Sets the Keras backend before Keras loads.
+            from ia_portfolio.pipelines.scene_segmentation import segmenters  # noqa: PLC0415
+
+            candidate.model = segmenters.keras.models.load_model(
+                self._filepath / self.MODEL, compile=False
+            )
+        return candidate
+
+    def _exists(self) -> bool:
+        return (self._filepath / self.CANDIDATE).is_file()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": str(self._filepath)}
