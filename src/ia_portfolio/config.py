@@ -15,6 +15,17 @@ ENV_SUFFIX_RESOLVER = "env_suffix"
 # Environments whose outputs are the project's defaults: no suffix.
 DEFAULT_ENVS = frozenset({"", "base", "local"})
 CONFIG_FILE_SUFFIXES = (".yml", ".yaml", ".json")
+# The folders a run writes under the data root (``${globals:data_root}``), one per
+# Kedro data layer: every output of a pipeline lands in ``<layer>/<pipeline>/``.
+OUTPUT_LAYERS = (
+    "02_intermediate",
+    "03_primary",
+    "04_feature",
+    "05_model_input",
+    "06_models",
+    "07_model_output",
+    "08_reporting",
+)
 _RUNTIME_PARAMS_REFERENCE = re.compile(r"\$\{\s*runtime_params:\s*([^,}\s]+)")
 
 

@@ -17,6 +17,7 @@ import mlflow
 import pandas as pd
 from kedro.io import AbstractDataset, DatasetError
 
+from ia_portfolio.config import OUTPUT_LAYERS
 from ia_portfolio.pipeline_registry import pipeline_names
 
 logger = logging.getLogger(__name__)
@@ -47,16 +48,8 @@ PIPELINE_TAG = "ia_portfolio.pipeline"
 PARENT_TAG = "mlflow.parentRunId"
 # What a nested run takes from its parent when it does not say it itself.
 INHERITED = ("env", "partial", "runtime_params")
-DEFAULT_LAYERS = (
-    "02_intermediate",
-    "03_primary",
-    "04_feature",
-    "05_model_input",
-    "06_models",
-    "07_model_output",
-    "08_reporting",
-    "logs",
-)
+# Every output layer, and the served models' logs.
+DEFAULT_LAYERS = (*OUTPUT_LAYERS, "logs")
 
 
 class _ReadOnlyDataset(AbstractDataset[None, Any]):

@@ -55,7 +55,9 @@ class DerivedFeatures(BaseEstimator, TransformerMixin):
         return self
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:  # noqa: N803
-        X = X.copy()  # noqa: N806
+        # Copy-on-write: the new and replaced columns never reach the caller's
+        # table, and the untouched ones are not copied.
+        X = X.copy(deep=False)  # noqa: N806
         for sentinel in self.sentinels or []:
             column = sentinel["column"]
             is_sentinel = X[column] == sentinel["value"]
@@ -82,6 +84,57 @@ def _categorical_selector() -> Any:
     return make_column_selector(dtype_exclude="number")
 
 
+class StackedColumnTransformer(ColumnTransformer):
+    """A ``ColumnTransformer`` whose table output, when every part is float64,
+    is one block of numbers.
+
+    ``pandas.concat`` would keep one block per transformer, which the classifier
+    then copies into one array, and for a fit once more into row order: two
+    copies of the whole transformed table. Stacked here, the fitted rows come in
+    row order (C), as a fit copies them, and transformed rows in column order
+    (F), as pandas gives a table of several blocks to a prediction: the
+    classifier gets the very numbers and layout it got before, without a copy.
+    """
+
+    def fit_transform(self, X: Any, y: Any = None, **params: Any) -> Any:  # noqa: N803
+        self._stack_order = "C"
+        try:
+            return super().fit_transform(X, y, **params)
+        finally:
+            del self._stack_order
+
+    def _hstack(self, Xs: list[Any], *, n_samples: int) -> Any:  # noqa: N803
+        if not _stackable(Xs, n_samples):
+            return super()._hstack(Xs, n_samples=n_samples)
+        self._transformers_feature_names_out = np.hstack(
+            [np.asarray(X.columns, dtype=object) for X in Xs]
+        )
+        width = sum(X.shape[1] for X in Xs)
+        if getattr(self, "_stack_order", "F") == "C":
+            stacked = np.empty((n_samples, width), dtype=np.float64)
+        else:
+            stacked = np.empty((width, n_samples), dtype=np.float64).T
+        start = 0
+        for X in Xs:  # noqa: N806
+            stacked[:, start : start + X.shape[1]] = X.to_numpy()
+            start += X.shape[1]
+        # Columns are named by the output wrapper (get_feature_names_out).
+        return pd.DataFrame(stacked, index=Xs[0].index, copy=False)
+
+
+def _stackable(parts: list[Any], n_samples: int) -> bool:
+    """Whether ``parts`` are float64 tables of ``n_samples`` rows with string
+    column names and one row index (else ``ColumnTransformer`` stacks them)."""
+    return bool(parts) and all(
+        isinstance(part, pd.DataFrame)
+        and len(part) == n_samples
+        and part.index.equals(parts[0].index)
+        and all(isinstance(name, str) for name in part.columns)
+        and all(dtype == np.float64 for dtype in part.dtypes)
+        for part in parts
+    )
+
+
 def build_preprocessor(family: str) -> ColumnTransformer:
     """Preprocessing for a model family: ``linear`` (impute, scale, one-hot) or
     ``tree`` (keep missing values, ordinal-encode categories)."""
@@ -106,7 +159,7 @@ def build_preprocessor(family: str) -> ColumnTransformer:
         )
     else:
         raise ValueError(f"Unknown preprocessing family '{family}'.")
-    return ColumnTransformer(
+    return StackedColumnTransformer(
         [
             ("numeric", numeric, _numeric_selector()),
             ("categorical", categorical, _categorical_selector()),
@@ -464,13 +517,21 @@ def coerce_fields(frame: pd.DataFrame, field_kinds: dict[str, str]) -> pd.DataFr
     """The raw fields in model order, numeric as float and categorical as objects
     with missing values as ``NaN``, the same in training and serving."""
     frame = frame.reindex(columns=list(field_kinds))
-    for name, kind in field_kinds.items():
-        if kind == NUMERIC:
-            frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
-        else:
+    # The numbers as one block, then each categorical field at its place: a
+    # table of few blocks, which later steps copy or extend without defragmenting.
+    coerced = pd.DataFrame(
+        {
+            name: pd.to_numeric(frame[name], errors="coerce").astype(float)
+            for name, kind in field_kinds.items()
+            if kind == NUMERIC
+        },
+        index=frame.index,
+    )
+    for position, (name, kind) in enumerate(field_kinds.items()):
+        if kind != NUMERIC:
             column = frame[name].astype(object)
-            frame[name] = column.where(column.notna(), np.nan)
-    return frame
+            coerced.insert(position, name, column.where(column.notna(), np.nan))
+    return coerced
 
 
 def field_kinds_of(applicants: pd.DataFrame) -> dict[str, str]:
