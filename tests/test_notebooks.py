@@ -16,7 +16,7 @@ import yaml
 
 from ia_portfolio.pipeline_registry import pipeline_names
 from tests.support.notebooks import NOTEBOOKS, check_exploration, loaded_datasets
-from tests.support.project import PROJECT_ROOT, copy_project, data_dir, run_pipeline
+from tests.support.project import PROJECT_ROOT, data_dir
 
 # Pipelines still being built have no notebook yet.
 WITHOUT_NOTEBOOK = {"scoping"}
@@ -77,14 +77,7 @@ def test_the_notebook_shows_the_trained_pipelines_results(pipeline, fixture, req
 
 
 @pytest.mark.slow
-def test_the_scene_segmentation_notebook_runs_on_a_tiny_run(tmp_path):
-    from tests.pipelines.scene_segmentation.test_pipeline import (  # noqa: PLC0415
-        TINY,
-        TINY_SCENES,
-    )
-
-    project = copy_project(tmp_path / "project")
-    local = project / "conf" / "local" / "catalog_scene_segmentation.yml"
-    local.write_text(yaml.safe_dump(TINY_SCENES))
-    run_pipeline(project, "scene_segmentation", runtime_params=TINY)
-    check_exploration(project, "scene_segmentation")
+def test_the_scene_segmentation_notebook_runs_on_a_tiny_run(
+    trained_scene_segmentation_project: Path,
+) -> None:
+    check_exploration(trained_scene_segmentation_project, "scene_segmentation")

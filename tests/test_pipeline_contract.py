@@ -16,22 +16,13 @@ from kedro.framework.startup import bootstrap_project
 from kedro.pipeline import Pipeline
 from kedro_datasets.matplotlib import MatplotlibDataset
 
+from ia_portfolio.config import OUTPUT_LAYERS
 from ia_portfolio.datasets import RegisteredModelDataset
 from ia_portfolio.pipeline_registry import pipeline_names, register_pipelines
 from tests.support.project import PROJECT_ROOT
 
 PACKAGE = PROJECT_ROOT / "src" / "ia_portfolio" / "pipelines"
 NAMES = pipeline_names()
-# Every output a pipeline writes lands under data/<layer>/<pipeline>/.
-LAYERS = (
-    "02_intermediate",
-    "03_primary",
-    "04_feature",
-    "05_model_input",
-    "06_models",
-    "07_model_output",
-    "08_reporting",
-)
 
 # What each node does, the same across pipelines: every node carries exactly one
 # (kedro-viz's tag filter, `kedro run --tags=training`).
@@ -158,7 +149,7 @@ def test_outputs_follow_the_naming_and_path_conventions(name, catalog):
         if filepath is None:
             continue
         relative = Path(str(filepath)).relative_to(PROJECT_ROOT / "data")
-        assert relative.parts[0] in LAYERS, f"{dataset_name}: {relative}"
+        assert relative.parts[0] in OUTPUT_LAYERS, f"{dataset_name}: {relative}"
         assert relative.parts[1] == name, f"{dataset_name}: {relative}"
 
 

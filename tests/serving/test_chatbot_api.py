@@ -11,6 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.pipelines.chatbot.test_dialogue_replays import (
+    SLOT_BY_SLOT_WITH_A_CORRECTION as CONVERSATION,
+)
 from tests.serving.container import running_api
 from tests.support.browser import chromium_page
 from tests.support.project import champion_version
@@ -18,17 +21,6 @@ from tests.support.project import champion_version
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`"),
-]
-
-CONVERSATION = [
-    ("hello", "request:origin"),
-    ("I want to fly from Toulouse to Mexico", "request:departure_date"),
-    ("18/01/2022", "request:return_date"),
-    ("coming back on 01/02/2023", "request:budget"),
-    ("1000€", "confirm"),
-    ("no", "ask_correction"),
-    ("actually from Lyon", "confirm"),
-    ("yes", "book"),
 ]
 
 

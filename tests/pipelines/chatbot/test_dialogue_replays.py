@@ -35,6 +35,17 @@ COURSE_BOOKING = {
     "return_date": "2023-02-01",
     "budget": "1000 EUR",
 }
+# One slot a turn, a "no" to the summary, then the corrected origin.
+SLOT_BY_SLOT_WITH_A_CORRECTION = [
+    ("hello", "request:origin"),
+    ("I want to fly from Toulouse to Mexico", "request:departure_date"),
+    ("18/01/2022", "request:return_date"),
+    ("coming back on 01/02/2023", "request:budget"),
+    ("1000€", "confirm"),
+    ("no", "ask_correction"),
+    ("actually from Lyon", "confirm"),
+    ("yes", "book"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -75,19 +86,7 @@ def test_everything_in_one_message_then_yes(parser: FlightRequestModel) -> None:
 
 
 def test_slot_by_slot_with_a_correction_after_a_no(parser: FlightRequestModel) -> None:
-    conversation = replay(
-        parser,
-        [
-            ("hello", "request:origin"),
-            ("I want to fly from Toulouse to Mexico", "request:departure_date"),
-            ("18/01/2022", "request:return_date"),
-            ("coming back on 01/02/2023", "request:budget"),
-            ("1000€", "confirm"),
-            ("no", "ask_correction"),
-            ("actually from Lyon", "confirm"),
-            ("yes", "book"),
-        ],
-    )
+    conversation = replay(parser, SLOT_BY_SLOT_WITH_A_CORRECTION)
     assert conversation.slots == {**COURSE_BOOKING, "origin": "Lyon"}
     assert conversation.rejections == 1
 

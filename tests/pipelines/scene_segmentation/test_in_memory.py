@@ -16,20 +16,7 @@ from ia_portfolio.pipelines.scene_segmentation.datasets import (
     GeneratedStreetScenesDataset,
 )
 from tests.support.in_memory import InMemoryRun, run_in_memory
-
-TINY = {
-    "scene_segmentation": {
-        "data": {"height": 32, "width": 64},
-        "baseline": {"pixels_per_scene": 50, "model": {"max_iter": 10}},
-        "training": {"max_epochs": 1, "workers": 1},
-        "models": {
-            "unet": {"tuning": {"n_trials": 1}, "architecture": {"filters": 4}},
-            "unet_dice": {"architecture": {"filters": 4}},
-            "residual_unet": {"architecture": {"filters": 4}},
-        },
-        "evaluation": {"examples": 2, "latency_images": 2},
-    }
-}
+from tests.support.project import FAST_SCENE_SEGMENTATION_PARAMS
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +25,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> InMemoryRun:
     scenes = GeneratedStreetScenesDataset(
         path=str(folder), scenes={"train": 8, "val": 4, "test": 4}, height=32, width=64
     ).load()
-    return run_in_memory(create_pipeline(), {"raw_scenes": scenes}, TINY)
+    return run_in_memory(
+        create_pipeline(), {"raw_scenes": scenes}, FAST_SCENE_SEGMENTATION_PARAMS
+    )
 
 
 def test_every_model_is_scored_on_the_same_test_scenes(run: InMemoryRun) -> None:

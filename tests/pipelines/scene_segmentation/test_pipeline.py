@@ -13,53 +13,22 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-import yaml
 from PIL import Image
 
 from ia_portfolio.generators.street_scenes import generate_scene
 from tests.serving.container import running_api
 from tests.support.browser import chromium_page
-from tests.support.project import champion_version, copy_project, run_pipeline
+from tests.support.project import champion_version
 
 pytestmark = pytest.mark.slow
 
 REPORTS = Path("data/08_reporting/scene_segmentation")
-TINY_SCENES = {
-    "scene_segmentation.raw_scenes": {
-        "type": "ia_portfolio.pipelines.scene_segmentation.datasets.GeneratedStreetScenesDataset",
-        "path": "data/01_raw/scene_segmentation/generated",
-        "scenes": {"train": 12, "val": 4, "test": 4},
-        "height": 32,
-        "width": 64,
-    }
-}
-# One epoch on 12 scenes does not make a segmenter that beats the per-pixel
-# baseline: the margin is lowered so that this test follows a promotion through
-# the registry to the API (the gate's rule is tested in
-# tests/serving/test_model_lifecycle.py; the verdict's figures in test_in_memory.py).
-TINY = {
-    "scene_segmentation": {
-        "data": {"height": 32, "width": 64},
-        "baseline": {"pixels_per_scene": 50, "model": {"max_iter": 10}},
-        "training": {"max_epochs": 1, "workers": 1},
-        "models": {
-            "unet": {"tuning": {"n_trials": 1}, "architecture": {"filters": 4}},
-            "unet_dice": {"architecture": {"filters": 4}},
-            "residual_unet": {"architecture": {"filters": 4}},
-        },
-        "evaluation": {"examples": 2, "latency_images": 2},
-        "promotion": {"gate": {"min_improvement": -1.0}},
-    }
-}
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    copy = copy_project(tmp_path_factory.mktemp("scene_segmentation_project"))
-    local = copy / "conf" / "local" / "catalog_scene_segmentation.yml"
-    local.write_text(yaml.safe_dump(TINY_SCENES))
-    run_pipeline(copy, "scene_segmentation", runtime_params=TINY)
-    return copy
+def project(trained_scene_segmentation_project: Path) -> Path:
+    """The copy trained on tiny scenes, its segmenter promoted (``conftest.py``)."""
+    return trained_scene_segmentation_project
 
 
 @pytest.fixture(scope="module")

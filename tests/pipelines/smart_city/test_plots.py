@@ -201,7 +201,7 @@ def test_every_area_has_its_own_colour_on_both_maps(outputs) -> None:
     """25 areas, 25 colours: none repeated, the same in both maps."""
     from matplotlib.colors import to_hex  # noqa: PLC0415
 
-    figure = plots.plot_tree_map(
+    inputs = (
         outputs["trees"],
         COLUMNS,
         PARAMS["areas"],
@@ -209,19 +209,13 @@ def test_every_area_has_its_own_colour_on_both_maps(outputs) -> None:
         SYNTHETIC,
         PARAMS["seed"],
     )
+    figure = plots.plot_tree_map(*inputs)
     static = {
         c.get_label(): to_hex(c.get_facecolor()[0])
         for c in figure.axes[0].collections
         if len(c.get_offsets())
     }
-    interactive = plots.interactive_tree_map(
-        outputs["trees"],
-        COLUMNS,
-        PARAMS["areas"],
-        PARAMS["plots"],
-        SYNTHETIC,
-        PARAMS["seed"],
-    )
+    interactive = plots.interactive_tree_map(*inputs)
     dynamic = {trace.name: trace.marker.color.lower() for trace in interactive.data}
     assert len(static) >= 20
     assert len(set(static.values())) == len(static)
