@@ -28,9 +28,9 @@ from benchmarks.common import (
     wait_for_low_load,
 )
 from benchmarks.serving import (
-    HOST,
     LoadConfig,
     Target,
+    api_target,
     champion_version,
     free_port,
     http_json,
@@ -138,18 +138,12 @@ def benchmark_api(
 ) -> None:
     """Start the API, check one conversation, then load it with wrk."""
     port = free_port()
-    api = Target(
-        name="ia_portfolio_api",
-        command=[str(VENV_BIN / "python"), "-m", "ia_portfolio.serving", "--host", HOST]
-        + ["--port", str(port), "--workers", "1"],
-        env_extra={
-            "IA_PORTFOLIO_PROJECT_PATH": str(project),
-            "IA_PORTFOLIO_CHATBOT_LOG_DIR": str(workdir / "conversation_logs"),
-        },
-        port=port,
-        ready_path="/health",
-        predict_path="/chatbot/messages",
+    api = api_target(
+        project,
+        port,
+        "/chatbot/messages",
         body=[_turn(text, "__ID__") for text, _ in CONVERSATION],
+        env_extra={"IA_PORTFOLIO_CHATBOT_LOG_DIR": str(workdir / "conversation_logs")},
     )
     result["model_version"] = champion_version(project, REGISTERED_MODEL)
     result["config"]["wrk_script"] = str(WRK_CHATBOT_SCRIPT.relative_to(PROJECT_ROOT))

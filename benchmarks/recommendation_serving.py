@@ -36,8 +36,7 @@ from benchmarks.common import (
     write_result,
 )
 from benchmarks.serving import (
-    HOST,
-    Target,
+    api_target,
     free_port,
     running_server,
     tracking_uri,
@@ -86,16 +85,7 @@ def _requests(project: Path, config: RecommendationServingConfig) -> dict[str, l
 
 def _api(project: Path, workdir: Path, config: RecommendationServingConfig, inputs):
     port = free_port()
-    target = Target(
-        name="ia_portfolio_api",
-        command=[str(VENV_BIN / "python"), "-m", "ia_portfolio.serving", "--host", HOST]
-        + ["--port", str(port), "--workers", "1"],
-        env_extra={"IA_PORTFOLIO_PROJECT_PATH": str(project)},
-        port=port,
-        ready_path="/health",
-        predict_path="/recommendation/recommend",
-        body={},
-    )
+    target = api_target(project, port, "/recommendation/recommend")
 
     def get(user: int) -> None:
         url = target.url(f"/recommendation/users/{user}?k={config.k}")

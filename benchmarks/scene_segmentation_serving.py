@@ -44,7 +44,12 @@ from benchmarks.common import (
     tree_rss_bytes,
     wait_for_low_load,
 )
-from benchmarks.serving import HOST, Target, champion_version, free_port, running_server
+from benchmarks.serving import (
+    api_target,
+    champion_version,
+    free_port,
+    running_server,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -167,16 +172,7 @@ def measure_api(
     """Start the API, check one answer, then time ``requests`` uploads of the same
     scene, one at a time, after ``warmup`` untimed ones."""
     port = free_port()
-    api = Target(
-        name="ia_portfolio_api",
-        command=[str(VENV_BIN / "python"), "-m", "ia_portfolio.serving", "--host", HOST]
-        + ["--port", str(port), "--workers", "1"],
-        env_extra={"IA_PORTFOLIO_PROJECT_PATH": str(project)},
-        port=port,
-        ready_path="/health",
-        predict_path=PREDICT_PATH,
-        body={},
-    )
+    api = api_target(project, port, PREDICT_PATH)
     image = scene_png(config.image_height, config.image_width, config.image_seed)
     body, content_type = multipart_form("image", "scene.png", image)
     result["config"]["image_bytes"] = len(image)

@@ -277,6 +277,27 @@ def run_wrk(
     }
 
 
+def api_target(
+    project: Path,
+    port: int,
+    predict_path: str,
+    body: Any = None,
+    env_extra: dict[str, str] | None = None,
+) -> Target:
+    """The project's API on ``port`` (uvicorn, one worker) serving ``project``'s
+    models, loaded on route ``predict_path`` with ``body``."""
+    return Target(
+        name="ia_portfolio_api",
+        command=[str(VENV_BIN / "python"), "-m", "ia_portfolio.serving", "--host", HOST]
+        + ["--port", str(port), "--workers", "1"],
+        env_extra={"IA_PORTFOLIO_PROJECT_PATH": str(project), **(env_extra or {})},
+        port=port,
+        ready_path="/health",
+        predict_path=predict_path,
+        body={} if body is None else body,
+    )
+
+
 def api_and_mlflow_targets(
     project: Path,
     registered_model: str,
@@ -287,19 +308,9 @@ def api_and_mlflow_targets(
     """Our API (route ``predict_path``) and ``mlflow models serve`` of version
     ``version`` of ``registered_model``, one worker each (bodies are set by the
     benchmark)."""
-    python = str(VENV_BIN / "python")
     mlflow = str(VENV_BIN / "mlflow")
     return [
-        Target(
-            name="ia_portfolio_api",
-            command=[python, "-m", "ia_portfolio.serving", "--host", HOST]
-            + ["--port", str(ports[0]), "--workers", "1"],
-            env_extra={"IA_PORTFOLIO_PROJECT_PATH": str(project)},
-            port=ports[0],
-            ready_path="/health",
-            predict_path=predict_path,
-            body={},
-        ),
+        api_target(project, ports[0], predict_path),
         Target(
             name="mlflow_models_serve",
             command=[mlflow, "models", "serve"]
