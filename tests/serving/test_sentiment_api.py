@@ -194,9 +194,10 @@ def test_malformed_json_gets_422(api):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="no model trained on the fine-food reviews answers the documentation "
-    "examples correctly yet and passes the out-of-domain gate; the selection then "
-    "falls back to the best validation score (sentiment README, Results)",
+    reason="no model trained on the fine-food reviews answers the three "
+    "documentation examples correctly yet: all of them, the chosen lexicon stack "
+    "included, read 'Lost my luggage again. Never flying with you again.' as "
+    "praise (sentiment README, Results)",
 )
 def test_the_documentation_examples_are_answered_correctly(api, champion):
     """The texts the OpenAPI document shows get the answer a reader expects: the

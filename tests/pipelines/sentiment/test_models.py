@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ia_portfolio.pipelines.sentiment import classifiers
+from ia_portfolio.pipelines.sentiment import classifiers, stacking
 from ia_portfolio.pipelines.sentiment.metrics import best_threshold, negative_f1
 from ia_portfolio.pipelines.sentiment.serving_model import (
     CLASSIFIER_ARTIFACT,
@@ -75,6 +75,50 @@ def test_threshold_maximises_negative_f1():
     assert 0.55 < threshold <= 0.6
     assert negative_f1(y, proba, threshold) == 1.0
     assert negative_f1(y, proba, 0.5) < 1.0
+
+
+def test_lexicon_stack_weighs_vader_and_a_base_model_and_round_trips(
+    separable_train, separable_validation, tmp_path
+):
+    base = classifiers.fit_tfidf_logreg(
+        separable_train["text"].tolist(), separable_train["label"], TFIDF_PARAMS, seed=0
+    )
+    stack = stacking.LexiconStackClassifier(
+        classifiers.VaderClassifier(), {"tfidf_logreg": base}
+    )
+    texts = separable_validation["text"].tolist()
+    features = stack.features(texts)
+    assert features.shape == (len(texts), 5)  # 4 lexicon scores, 1 logit
+    y = separable_validation["label"].to_numpy()
+    stack.head = stacking.make_head({"C": 1.0}, seed=0).fit(features, y)
+    assert _accuracy(stack, separable_validation) >= 0.9
+    oof = stacking.out_of_fold_proba(features, y, {"C": 1.0}, folds=3, seed=0)
+    assert oof.shape == (len(texts),) and ((oof >= 0.5) == y).mean() >= 0.9
+    assert classifiers.families_of(stack) == {"lexicon_stack", "lexicon", "sklearn"}
+    assert "vaderSentiment" in " ".join(
+        classifiers.pip_requirements(*classifiers.families_of(stack))
+    )
+    loaded = classifiers.load_classifier(
+        classifiers.save_classifier(stack, tmp_path / "stack")
+    )
+    assert list(loaded.bases) == ["tfidf_logreg"]
+    np.testing.assert_allclose(
+        loaded.predict_proba(CLEARLY_NEGATIVE), stack.predict_proba(CLEARLY_NEGATIVE)
+    )
+
+
+def test_gate_threshold_has_the_largest_smallest_margin_over_the_baseline():
+    # 3 negatives then 7 positives; P(positive) ranks them perfectly but low.
+    y = np.array([0, 0, 0, 1, 1, 1, 1, 1, 1, 1])
+    proba = np.array([0.05, 0.1, 0.15, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8])
+    baseline = {"accuracy": 0.7, "f1_negative": 0.5}
+    threshold, margin = stacking.gate_threshold(y, proba, baseline)
+    assert 0.15 < threshold <= 0.25  # every text right
+    assert margin == pytest.approx(min(1.0 - 0.7, 1.0 - 0.5))
+    # Thresholds ruled out (e.g. by the in-domain floor) are never chosen.
+    allowed = stacking.THRESHOLD_GRID >= 0.5  # noqa: PLR2004
+    threshold, margin = stacking.gate_threshold(y, proba, baseline, allowed)
+    assert threshold == 0.5 and margin < 0.3  # noqa: PLR2004
 
 
 def test_fasttext_vectors_cover_unseen_words_word2vec_does_not(separable_train):

