@@ -89,7 +89,11 @@ def test_runs_with_their_artifacts_and_models(tmp_path: Path) -> None:
     try:
         with mlflow.start_run(experiment_id=experiment, run_name="smart_city") as run:
             mlflow.log_text("x" * 5000, "smart_city/report.md")
-            mlflow.pyfunc.log_model(name="model", python_model=_Constant())
+            # Requirements given: MLflow's inference loads the model in a
+            # subprocess (seconds), and only the model's size is read here.
+            mlflow.pyfunc.log_model(
+                name="model", python_model=_Constant(), pip_requirements=["mlflow"]
+            )
         with mlflow.start_run(experiment_id=experiment, run_name="smart_city"):
             mlflow.set_tags({"node_names": "['a']", "env": "original"})
         # `kedro run` of several pipelines: one nested run per pipeline, tagged.
