@@ -107,16 +107,27 @@ class CompiledSentiment:
         self.threshold = float(model.threshold)
         self.not_judged_reason: Callable[[str], str] = model.not_judged_reason
         self.score, self.pure = compile_scorer(model.classifier)
+        self._classifier = model.classifier
 
-    def predict_one(self, text: str) -> tuple[str, float, str]:
-        """``(label, P(positive), reason)`` of one text; label ``unknown`` (with
-        the reason) when the model cannot judge it."""
-        positive = min(max(self.score(text), 0.0), 1.0)
+    def _answer(self, text: str, score: float) -> tuple[str, float, str]:
+        positive = min(max(score, 0.0), 1.0)
         reason = self.not_judged_reason(text)
         if reason:
             return UNKNOWN, positive, reason
         return str(LABELS[int(positive >= self.threshold)]), positive, ""
 
+    def predict_one(self, text: str) -> tuple[str, float, str]:
+        """``(label, P(positive), reason)`` of one text; label ``unknown`` (with
+        the reason) when the model cannot judge it."""
+        return self._answer(text, self.score(text))
+
     def predict(self, texts: Sequence[str]) -> list[tuple[str, float, str]]:
-        """:meth:`predict_one` for each text, in order."""
-        return [self.predict_one(text) for text in texts]
+        """:meth:`predict_one` for each text, in order; a network (not *pure*)
+        scores the texts in one batch, as the pyfunc model does."""
+        if self.pure:
+            return [self.predict_one(text) for text in texts]
+        scores = self._classifier.predict_proba(list(texts))
+        return [
+            self._answer(text, float(score))
+            for text, score in zip(texts, scores, strict=True)
+        ]
