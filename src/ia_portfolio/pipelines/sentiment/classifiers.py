@@ -169,9 +169,13 @@ class VaderClassifier:
 
         self.analyzer = SentimentIntensityAnalyzer()
 
+    def polarity(self, text: str) -> dict[str, float]:
+        """VADER's scores of one text: ``compound``, ``pos``, ``neg``, ``neu``."""
+        return self.analyzer.polarity_scores(clean_text(text))
+
     def score(self, text: str) -> float:
         """``P(positive)`` of one text."""
-        return (self.analyzer.polarity_scores(clean_text(text))["compound"] + 1) / 2
+        return (self.polarity(text)["compound"] + 1) / 2
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         return np.array([self.score(t) for t in texts], dtype=float)

@@ -28,12 +28,19 @@ def negative_f1(
     return float(f1_score(y_true, y_pred, pos_label=NEGATIVE, zero_division=0))
 
 
+def best_of_grid(scores: np.ndarray) -> float:
+    """The threshold of ``THRESHOLD_GRID`` with the highest of ``scores`` (one per
+    threshold), the one closest to 0.5 on ties."""
+    candidates = THRESHOLD_GRID[scores == scores.max()]
+    return float(candidates[np.argmin(np.abs(candidates - 0.5))])
+
+
 def best_threshold(y_true: np.ndarray, proba_positive: np.ndarray) -> float:
     """The threshold of the grid with the best negative-class F1 (the one closest
     to 0.5 on ties)."""
-    scores = np.array([negative_f1(y_true, proba_positive, t) for t in THRESHOLD_GRID])
-    candidates = THRESHOLD_GRID[scores == scores.max()]
-    return float(candidates[np.argmin(np.abs(candidates - 0.5))])
+    return best_of_grid(
+        np.array([negative_f1(y_true, proba_positive, t) for t in THRESHOLD_GRID])
+    )
 
 
 def classification_metrics(

@@ -721,22 +721,24 @@ def evaluate_candidates(
 
     comparison = pd.DataFrame(rows)
     gate = selection["gate"]
-    comparison["eligible"] = _eligible(comparison, gate) & (
-        comparison["model"] != gate["baseline"]
-    )
     others = comparison["model"] != gate["baseline"]
-    pool = comparison[comparison["eligible"]]
-    if pool.empty:
-        pool = comparison[_eligible(comparison, gate, documentation=False) & others]
+    comparison["eligible"] = _eligible(comparison, gate) & others
+    tiers = {
+        "eligible models": comparison["eligible"],
+        "models that pass its metrics but miss a documentation example": (
+            _eligible(comparison, gate, documentation=False) & others
+        ),
+        "all models but the gate's baseline": others,
+    }
+    described, pool = next(
+        (what, comparison[mask]) for what, mask in tiers.items() if mask.any()
+    )
+    if described != "eligible models":
         logger.warning(
             "No model passes the out-of-domain gate %s: choosing among %s.",
             gate,
-            "those that pass its metrics but miss a documentation example"
-            if len(pool)
-            else "all models but the gate's baseline",
+            described,
         )
-    if pool.empty:
-        pool = comparison[others]
     best = pool["validation_f1_negative"].max()
     tied = pool[pool["validation_f1_negative"] >= best - selection["tolerance"]]
     chosen = tied.sort_values("latency_ms_per_text").iloc[0]["model"]

@@ -18,6 +18,7 @@ from typing import Any
 
 import joblib
 import numpy as np
+from scipy import special
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -26,9 +27,9 @@ from sklearn.preprocessing import StandardScaler
 from ia_portfolio.pipelines.sentiment import classifiers
 from ia_portfolio.pipelines.sentiment.metrics import (
     THRESHOLD_GRID,
+    best_of_grid,
     classification_metrics,
 )
-from ia_portfolio.pipelines.sentiment.text import clean_text
 
 LEXICON_SCORES = ("compound", "pos", "neg", "neu")
 BASES_DIRECTORY = "bases"
@@ -39,8 +40,9 @@ _EPSILON = 1e-6
 
 def logit(proba: np.ndarray) -> np.ndarray:
     """``log(p / (1 - p))``, ``p`` clipped to ``[1e-6, 1 - 1e-6]``."""
-    p = np.clip(np.asarray(proba, dtype=float), _EPSILON, 1 - _EPSILON)
-    return np.log(p / (1 - p))
+    return special.logit(
+        np.clip(np.asarray(proba, dtype=float), _EPSILON, 1 - _EPSILON)
+    )
 
 
 class LexiconStackClassifier:
@@ -68,17 +70,8 @@ class LexiconStackClassifier:
 
     def lexicon_scores(self, texts: Sequence[str]) -> np.ndarray:
         """VADER's compound, positive, negative and neutral scores, one row a text."""
-        return np.array(
-            [
-                [
-                    scores[k]
-                    for scores in [self.lexicon.analyzer.polarity_scores(clean_text(t))]
-                    for k in LEXICON_SCORES
-                ]
-                for t in texts
-            ],
-            dtype=float,
-        ).reshape(len(texts), len(LEXICON_SCORES))
+        rows = [[self.lexicon.polarity(t)[k] for k in LEXICON_SCORES] for t in texts]
+        return np.array(rows, dtype=float).reshape(len(texts), len(LEXICON_SCORES))
 
     def features(self, texts: Sequence[str]) -> np.ndarray:
         """The head's input: lexicon scores, then one logit per base model."""
@@ -163,9 +156,7 @@ def gate_threshold(
     )
     if allowed is not None and allowed.any():
         margins = np.where(allowed, margins, -np.inf)
-    best = THRESHOLD_GRID[margins == margins.max()]
-    threshold = float(best[np.argmin(np.abs(best - 0.5))])
-    return threshold, float(margins.max())
+    return best_of_grid(margins), float(margins.max())
 
 
 def describe(stack: LexiconStackClassifier) -> dict[str, Any]:
