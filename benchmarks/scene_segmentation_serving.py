@@ -24,11 +24,11 @@ import json
 import logging
 import statistics
 import time
-import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import yaml
 
@@ -58,7 +58,6 @@ REGISTERED_MODEL = "ia_portfolio_scene_segmentation"
 PREDICT_PATH = "/scene_segmentation/predict"
 PARAMETERS_FILE = Path("conf/base/parameters_scene_segmentation.yml")
 SCENES = Path("01_raw/scene_segmentation/generated")
-BOUNDARY = "scene-segmentation-benchmark"
 
 
 @dataclass
@@ -100,15 +99,9 @@ def scene_png(height: int, width: int, seed: int) -> bytes:
     return buffer.getvalue()
 
 
-def multipart_form(field: str, filename: str, data: bytes) -> tuple[bytes, str]:
-    """A multipart form with one PNG file, and its ``Content-Type`` header."""
-    head = (
-        f"--{BOUNDARY}\r\n"
-        f'Content-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
-        "Content-Type: image/png\r\n\r\n"
-    ).encode()
-    body = head + data + f"\r\n--{BOUNDARY}--\r\n".encode()
-    return body, f"multipart/form-data; boundary={BOUNDARY}"
+def upload_files(png: bytes) -> dict[str, tuple[str, bytes, str]]:
+    """The multipart form the route reads (httpx ``files``): one PNG scene."""
+    return {"image": ("scene.png", png, "image/png")}
 
 
 def chosen_model(project: Path) -> dict[str, Any]:
@@ -174,18 +167,20 @@ def measure_api(
     port = free_port()
     api = api_target(project, port, PREDICT_PATH)
     image = scene_png(config.image_height, config.image_width, config.image_seed)
-    body, content_type = multipart_form("image", "scene.png", image)
+    files = upload_files(image)
     result["config"]["image_bytes"] = len(image)
+    client = httpx.Client(timeout=120)
 
     def post(_: int) -> dict[str, Any]:
-        request = urllib.request.Request(
-            api.url(PREDICT_PATH), data=body, headers={"Content-Type": content_type}
-        )
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return json.load(response)
+        response = client.post(api.url(PREDICT_PATH), files=files)
+        response.raise_for_status()
+        return response.json()
 
     result["model_version"] = champion_version(project, REGISTERED_MODEL)
-    with running_server(api, workdir, project, config.startup_timeout_s) as server:
+    with (
+        client,
+        running_server(api, workdir, project, config.startup_timeout_s) as server,
+    ):
         started = time.perf_counter()
         answer = post(0)  # loads the model
         first_s = round(time.perf_counter() - started, 2)

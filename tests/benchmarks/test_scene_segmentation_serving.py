@@ -23,13 +23,9 @@ def test_the_upload_is_a_form_the_route_reads_as_the_scene_image():
         return {"filename": image.filename, "shape": list(pixels.shape)}
 
     png = scene_segmentation_serving.scene_png(32, 64, seed=7)
-    body, content_type = scene_segmentation_serving.multipart_form(
-        "image", "scene.png", png
-    )
+    files = scene_segmentation_serving.upload_files(png)
     with TestClient(app) as client:
-        response = client.post(
-            "/upload", content=body, headers={"Content-Type": content_type}
-        )
+        response = client.post("/upload", files=files)
     assert response.status_code == 200, response.text
     assert response.json() == {"filename": "scene.png", "shape": [32, 64, 3]}
 
