@@ -46,10 +46,14 @@ test: test-deps
 		IA_PORTFOLIO_FUZZ_VENV=$(abspath $(FUZZ_VENV)) $(BIN)/python -m pytest
 
 # The fast tier: lint, unit tests and every pipeline run in memory on tiny inputs;
-# no project copy, service, browser or Airflow (tests marked `slow`).
+# no project copy, service, browser or Airflow (tests marked `slow`). Two workers,
+# each test file kept on one so that its module fixtures are built once, and one
+# TensorFlow and numba thread each so that they do not fight over the cores (BLAS
+# is left alone: tests check the project's own BLAS thread limits).
 test-fast: setup
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/python -m pytest -m "not slow"
+	TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 NUMBA_NUM_THREADS=1 \
+		$(BIN)/python -m pytest -m "not slow" -n 2 --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
