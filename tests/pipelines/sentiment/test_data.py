@@ -59,9 +59,37 @@ def test_default_raw_table_becomes_canonical_corpus():
     )
     corpus = nodes.prepare_corpus(raw, _parameters("base")["data"], seed=0)
     assert list(corpus.columns) == ["text", "label"]
-    assert len(corpus) == 5000  # modeldata's 4,000 + 1,000 reviews, pooled
-    # 'other' (not 5 stars) is the negative class: 1,742 of the 5,000 reviews.
-    assert (corpus["label"] == 0).sum() == (raw["score"] == "other").sum() == 1742
+    graded = raw["sentiment"] != "neutral"
+    unsure = raw["confidence"] < 0.5
+    assert len(corpus) == (graded & ~unsure).sum() == 22298
+    assert (corpus["label"] == 0).sum() == (
+        (raw["sentiment"] == "negative") & ~unsure
+    ).sum()
+    # Texts whose panel agreement is unknown are kept, not taken for unsure.
+    unknown = raw[graded & raw["confidence"].isna()]
+    assert len(unknown) > 0 and set(unknown["text"].str.strip()) <= set(corpus["text"])
+
+
+def test_texts_the_panel_was_unsure_of_are_dropped():
+    raw = pd.DataFrame(
+        {
+            "t": ["awful", "lovely", "meh", "bad", "good"],
+            "y": ["neg", "pos", "neg", "neg", "pos"],
+            "agreement": [0.9, 1.0, 0.4, None, 0.5],
+        }
+    )
+    data = {
+        "text_column": "t",
+        "label_column": "y",
+        "negative_labels": ["neg"],
+        "positive_labels": ["pos"],
+        "confidence_column": "agreement",
+        "min_confidence": 0.5,
+    }
+    corpus = nodes.prepare_corpus(raw, data, seed=0)
+    assert corpus["text"].tolist() == ["awful", "lovely", "bad", "good"]
+    with pytest.raises(KeyError, match=r"'agreement'.*confidence_column"):
+        nodes.prepare_corpus(raw.drop(columns="agreement"), data, seed=0)
 
 
 def test_sample_size_keeps_a_stratified_seeded_sample():
@@ -106,14 +134,14 @@ def test_schema_error_names_dataset_and_column():
     ).load()
     schema = _catalog_entry("base", "sentiment.raw_texts")["metadata"]["schema"]
     with pytest.raises(
-        DataValidationError, match=r"sentiment\.raw_texts.*'review' is missing"
+        DataValidationError, match=r"sentiment\.raw_texts.*'text' is missing"
     ):
         validate_dataframe(
-            raw.rename(columns={"review": "text"}), schema, "sentiment.raw_texts"
+            raw.rename(columns={"text": "tweet"}), schema, "sentiment.raw_texts"
         )
-    raw.loc[0, "score"] = "5 stars"
+    raw.loc[0, "sentiment"] = "angry"
     with pytest.raises(
-        DataValidationError, match=r"sentiment\.raw_texts.*column 'score'"
+        DataValidationError, match=r"sentiment\.raw_texts.*column 'sentiment'"
     ):
         validate_dataframe(raw, schema, "sentiment.raw_texts")
 

@@ -89,28 +89,27 @@ def prepare_corpus(raw: pd.DataFrame, data: dict[str, Any], seed: int) -> pd.Dat
     """The raw table as the canonical ``text``/``label`` table (1 = positive).
 
     ``data`` names the text and label columns and which raw labels are negative
-    and positive; rows with other labels or an empty text are dropped. With
-    ``sample_size`` set, a stratified, seeded sample of that many rows is kept.
+    and positive; rows with other labels or an empty text are dropped, and so are
+    rows whose ``confidence_column`` is below ``min_confidence`` when both are
+    set. With ``sample_size`` set, a stratified, seeded sample of that many rows
+    is kept.
     """
-    for key in ("text_column", "label_column"):
-        if data[key] not in raw.columns:
+    confidence_column = data.get("confidence_column")
+    for key in ("text_column", "label_column", "confidence_column"):
+        if data.get(key) is not None and data[key] not in raw.columns:
             raise KeyError(
                 f"Column '{data[key]}' (parameter sentiment.data.{key}) is not in "
                 f"sentiment.raw_texts; columns are {list(raw.columns)}."
             )
-    raw_labels = raw[data["label_column"]]
-    labels = pd.Series(np.nan, index=raw.index)
-    labels[raw_labels.isin(data["negative_labels"])] = 0
-    labels[raw_labels.isin(data["positive_labels"])] = 1
-    texts = raw[data["text_column"]].astype("string").str.strip()
-    keep = labels.notna() & texts.notna() & (texts.str.len() > 0)
-    corpus = pd.DataFrame(
-        {TEXT: texts[keep].astype(str), LABEL: labels[keep].astype(int)}
-    ).reset_index(drop=True)
+    unsure = pd.Series(False, index=raw.index)
+    if confidence_column is not None:
+        unsure = raw[confidence_column] < data["min_confidence"]
+    corpus = _labelled(raw[~unsure], data)
     if corpus[LABEL].nunique() < 2:  # noqa: PLR2004
         raise ValueError(
             "sentiment.raw_texts needs both classes: check sentiment.data."
-            f"negative_labels/positive_labels against values {raw_labels.unique()[:10]}."
+            "negative_labels/positive_labels against values "
+            f"{raw[data['label_column']].unique()[:10]}."
         )
     sample_size = data.get("sample_size")
     if sample_size and sample_size < len(corpus):
@@ -122,9 +121,12 @@ def prepare_corpus(raw: pd.DataFrame, data: dict[str, Any], seed: int) -> pd.Dat
         )
         corpus = corpus.reset_index(drop=True)
     logger.info(
-        "%d texts (%d dropped), %.1f %% negative.",
+        "%d texts (%d dropped, %d of them for a confidence below %s), "
+        "%.1f %% negative.",
         len(corpus),
-        len(raw) - int(keep.sum()),
+        len(raw) - len(corpus),
+        int(unsure.sum()),
+        data.get("min_confidence"),
         100 * (1 - corpus[LABEL].mean()),
     )
     return corpus
