@@ -73,7 +73,7 @@ def test_one_text_gets_the_registered_models_answer(api, champion):
     assert prediction["probability_negative"] == pytest.approx(1 - positive)
     assert prediction["judged"] is True
     assert body["threshold"] == pytest.approx(model.model_config["threshold"])
-    assert "5 stars" in body["labels"]
+    assert "graded by panels of people" in body["labels"]
     assert body["model"] == {
         "name": MODEL_NAME,
         "version": str(version.version),
@@ -192,13 +192,6 @@ def test_malformed_json_gets_422(api):
     assert response.status_code == 422
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no model trained on the fine-food reviews answers the three "
-    "documentation examples correctly yet: all of them, the chosen lexicon stack "
-    "included, read 'Lost my luggage again. Never flying with you again.' as "
-    "praise (sentiment README, Results)",
-)
 def test_the_documentation_examples_are_answered_correctly(api, champion):
     """The texts the OpenAPI document shows get the answer a reader expects: the
     pipeline only chooses models that answer them correctly."""

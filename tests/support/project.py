@@ -42,7 +42,7 @@ FAST_SENTIMENT_PARAMS = {
                 "evaluations_per_epoch": 1,
             },
         },
-        # On a 90-review test split the stack's threshold, chosen out of domain,
+        # On a 90-tweet test split the stack's threshold, chosen out of domain,
         # can fall below the dummy's F1 in domain: no champion would be promoted.
         "stacking": {"enabled": False},
         "latency": {"n_texts": 5},

@@ -33,10 +33,11 @@ TFIDF = {"max_ngram": 2, "min_df": 2, "max_features": 50000, "class_weight": Non
 
 @pytest.fixture(scope="module")
 def reviews() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """1,500 packaged reviews to train on, 400 held out."""
+    """1,500 packaged tweets to train on, 400 held out."""
     raw = raw_dataset("sentiment.raw_texts").load()
+    raw = raw[raw["sentiment"] != "neutral"]
     corpus = pd.DataFrame(
-        {"text": raw["review"], "label": (raw["score"] == "great").astype(int)}
+        {"text": raw["text"], "label": (raw["sentiment"] == "positive").astype(int)}
     )
     train, rest = train_test_split(
         corpus, train_size=1500, stratify=corpus["label"], random_state=0

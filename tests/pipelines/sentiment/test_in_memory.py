@@ -1,4 +1,4 @@
-"""The sentiment pipeline in memory on 400 packaged fine-food reviews."""
+"""The sentiment pipeline in memory on 400 packaged human-graded tweets."""
 
 from __future__ import annotations
 
@@ -41,9 +41,9 @@ def run() -> InMemoryRun:
     within the whole pipeline in ``test_pipeline.py``."""
     pipeline = create_pipeline()
     cheap = pipeline - pipeline.only_nodes_with_outputs(*HEAVY_OUTPUTS)
-    reviews = raw_dataset("sentiment.raw_texts").load()
+    tweets = raw_dataset("sentiment.raw_texts").load()
     sample, _ = train_test_split(
-        reviews, train_size=N_REVIEWS, stratify=reviews["score"], random_state=0
+        tweets, train_size=N_REVIEWS, stratify=tweets["sentiment"], random_state=0
     )
     return run_in_memory(
         cheap,
