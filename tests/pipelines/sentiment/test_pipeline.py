@@ -113,7 +113,10 @@ def test_reports_and_plots_are_written(trained_sentiment_project):
     for name in ["report.md", "roc_curves.png", "model_comparison.png"]:
         assert (reports / name).stat().st_size > 1000, name
     report = " ".join((reports / "report.md").read_text().split())
-    assert "F1 score of the negative class" in report and "graded by panels of people" in report
+    assert (
+        "F1 score of the negative class" in report
+        and "graded by panels of people" in report
+    )
 
 
 def test_each_model_has_a_nested_mlflow_run(trained_sentiment_project):
