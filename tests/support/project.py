@@ -34,8 +34,7 @@ FAST_SENTIMENT_PARAMS = {
             },
         },
         "transformer": {
-            "max_length": 32,
-            "tuning": {"n_trials": 2},
+            "frozen": {"enabled": True, "max_length": 32, "tuning": {"n_trials": 2}},
             "fine_tuning": {
                 "max_length": 32,
                 "max_epochs": 1,

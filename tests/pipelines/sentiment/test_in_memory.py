@@ -24,7 +24,7 @@ HEAVY_OUTPUTS = (
 TINY = {
     "sentiment": {
         "baselines": {"tfidf_logreg": {"tuning": {"n_trials": 3}}},
-        "stacking": {"tuning": {"n_trials": 3}},
+        "stacking": {"enabled": True, "tuning": {"n_trials": 3}},
     }
 }
 # The heavy families are left out: the stack combines VADER and TF-IDF.

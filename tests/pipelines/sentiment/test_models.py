@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import io
+import json
 import textwrap
 
 import mlflow
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import balanced_accuracy_score
 
 from ia_portfolio.pipelines.sentiment import classifiers, stacking
-from ia_portfolio.pipelines.sentiment.metrics import best_threshold, negative_f1
+from ia_portfolio.pipelines.sentiment.metrics import (
+    balanced_threshold,
+    best_threshold,
+    negative_f1,
+    predict_labels,
+)
 from ia_portfolio.pipelines.sentiment.serving_model import (
     CLASSIFIER_ARTIFACT,
     SentimentModel,
@@ -75,6 +82,18 @@ def test_threshold_maximises_negative_f1():
     assert 0.55 < threshold <= 0.6
     assert negative_f1(y, proba, threshold) == 1.0
     assert negative_f1(y, proba, 0.5) < 1.0
+
+
+def test_balanced_threshold_does_not_follow_the_share_of_negatives():
+    # 70 % negative: the best F1 of the negative class calls every doubtful text
+    # negative; the best balanced accuracy weighs both classes' recalls equally.
+    y = np.array([0, 0, 0, 0, 0, 0, 0, 1, 1, 1])
+    proba = np.array([0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.42, 0.7, 0.9])
+    by_f1, balanced = best_threshold(y, proba), balanced_threshold(y, proba)
+    assert balanced == 0.42 < by_f1
+    assert balanced_accuracy_score(y, predict_labels(proba, balanced)) > (
+        balanced_accuracy_score(y, predict_labels(proba, by_f1))
+    )
 
 
 def test_lexicon_stack_weighs_vader_and_a_base_model_and_round_trips(
@@ -217,6 +236,21 @@ def test_minilm_embeddings_have_384_dims_and_ignore_padding(encoder):
     assert np.linalg.norm(alone[0]) == pytest.approx(1.0, abs=1e-5)
 
 
+def test_bfloat16_embeddings_stay_close_to_float32_and_round_trip(encoder, tmp_path):
+    from ia_portfolio.pipelines.sentiment import transformer  # noqa: PLC0415
+
+    fast = transformer.MiniLMEncoder(max_length=32, batch_size=16, bfloat16=True)
+    # Only where the CPU computes bfloat16 natively (emulated, it would be slower).
+    assert fast.bfloat16 == transformer.native_bfloat16()
+    texts = CLEARLY_NEGATIVE + CLEARLY_POSITIVE
+    exact, approximate = encoder.encode(texts), fast.encode(texts)
+    assert approximate.dtype == np.float32
+    cosine = (exact * approximate).sum(axis=1)  # both are L2-normalised
+    assert cosine.min() > 0.99
+    (tmp_path / "encoder.json").write_text(json.dumps(fast.config()))
+    assert transformer.MiniLMEncoder.from_config(tmp_path).bfloat16 == fast.bfloat16
+
+
 def test_minilm_head_learns_and_round_trips(
     encoder, separable_train, separable_validation, tmp_path
 ):
@@ -300,6 +334,8 @@ def test_fine_tuned_minilm_learns_and_saves_its_own_weights(
         "evaluations_per_epoch": 2,
         "patience": 10,
         "max_seconds": 600,
+        "warmup_share": 0.1,
+        "bfloat16": True,
     }
     train = separable_train.head(96)
     validation = separable_validation.head(32)
@@ -320,6 +356,8 @@ def test_fine_tuned_minilm_learns_and_saves_its_own_weights(
     assert negative_f1(y, proba, best_threshold(y, proba)) == pytest.approx(
         best["validation_f1"]
     )
+    # The kept weights' validation scores, reused to choose the threshold.
+    np.testing.assert_allclose(classifier.validation_proba, proba, atol=1e-6)
     assert ((proba >= 0) & (proba <= 1)).all()
     assert _accuracy(classifier, separable_validation) >= 0.8
     # Embeddings and the bottom layers stayed as pretrained.

@@ -28,8 +28,7 @@ TINY = {
         **FAST_SENTIMENT_PARAMS["sentiment"],
         "data": {"sample_size": 300},
         "transformer": {
-            "max_length": 16,
-            "tuning": {"n_trials": 1},
+            "frozen": {"enabled": True, "max_length": 16, "tuning": {"n_trials": 1}},
             "fine_tuning": {
                 "enabled": True,
                 "max_epochs": 1,

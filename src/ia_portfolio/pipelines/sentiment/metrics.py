@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import (
     accuracy_score,
+    balanced_accuracy_score,
     f1_score,
     precision_score,
     recall_score,
@@ -40,6 +41,25 @@ def best_threshold(y_true: np.ndarray, proba_positive: np.ndarray) -> float:
     to 0.5 on ties)."""
     return best_of_grid(
         np.array([negative_f1(y_true, proba_positive, t) for t in THRESHOLD_GRID])
+    )
+
+
+def balanced_threshold(y_true: np.ndarray, proba_positive: np.ndarray) -> float:
+    """The threshold of the grid with the best balanced accuracy (the mean of the
+    two classes' recalls), the one closest to 0.5 on ties.
+
+    Balanced accuracy does not depend on how common negative texts are, so the
+    threshold does not carry the training texts' share of negatives to texts
+    where that share differs (70 % of the tweets, 28 % of the drug reviews).
+    """
+    y_true = np.asarray(y_true)
+    return best_of_grid(
+        np.array(
+            [
+                balanced_accuracy_score(y_true, predict_labels(proba_positive, t))
+                for t in THRESHOLD_GRID
+            ]
+        )
     )
 
 

@@ -24,6 +24,7 @@ from ia_portfolio.pipelines.sentiment import classifiers
 from ia_portfolio.pipelines.sentiment.examples import DOCUMENTATION_EXAMPLES
 from ia_portfolio.pipelines.sentiment.metrics import (
     THRESHOLD_GRID,
+    balanced_threshold,
     best_threshold,
     classification_metrics,
     negative_f1,
@@ -238,9 +239,20 @@ def prepare_out_of_domain(
 # --- training -------------------------------------------------------------------
 
 
-def _candidate(name: str, search: SearchResult, validation: pd.DataFrame) -> Candidate:
-    proba = search.model.predict_proba(validation[TEXT].tolist())
-    threshold = best_threshold(validation[LABEL].to_numpy(), proba)
+def _candidate(
+    name: str,
+    search: SearchResult,
+    validation: pd.DataFrame,
+    validation_proba: np.ndarray | None = None,
+) -> Candidate:
+    """The searched model at the threshold of the best validation balanced
+    accuracy (``validation_proba``: its validation scores, when already known)."""
+    proba = (
+        search.model.predict_proba(validation[TEXT].tolist())
+        if validation_proba is None
+        else validation_proba
+    )
+    threshold = balanced_threshold(validation[LABEL].to_numpy(), proba)
     return Candidate(
         name=name,
         classifier=search.model,
@@ -388,11 +400,31 @@ def train_recurrent_models(
 def train_transformer(
     train: pd.DataFrame, validation: pd.DataFrame, spec: dict[str, Any], seed: int
 ) -> dict[str, Candidate]:
-    """Frozen MiniLM embeddings (computed once) with a tuned logistic-regression
-    head; with ``fine_tuning.enabled``, also MiniLM fine-tuned with a linear head,
-    stopped early on the validation split."""
+    """With ``frozen.enabled``, frozen MiniLM embeddings (computed once) with a
+    tuned logistic-regression head; with ``fine_tuning.enabled``, MiniLM
+    fine-tuned with a linear head on ``fine_tuning.train_size`` training texts
+    (a stratified, seeded sample; null: all), stopped early on the validation
+    split."""
+    candidates = {}
+    if spec["frozen"]["enabled"]:
+        candidates["minilm_logreg"] = _frozen_minilm(
+            train, validation, spec["frozen"], seed
+        )
+    fine_tuning = spec["fine_tuning"]
+    if fine_tuning["enabled"]:
+        candidates["minilm_finetuned"] = _fine_tuned_minilm(
+            train, validation, fine_tuning, seed
+        )
+    return candidates
+
+
+def _frozen_minilm(
+    train: pd.DataFrame, validation: pd.DataFrame, spec: dict[str, Any], seed: int
+) -> Candidate:
     transformer = _transformer()
-    encoder = transformer.MiniLMEncoder(spec["max_length"], spec["batch_size"])
+    encoder = transformer.MiniLMEncoder(
+        spec["max_length"], spec["batch_size"], bfloat16=spec["bfloat16"]
+    )
     started = time.perf_counter()
     train_embeddings = encoder.encode(train[TEXT].tolist(), progress=True)
     encoding_seconds = time.perf_counter() - started
@@ -410,36 +442,50 @@ def train_transformer(
     )
     # Encoding the training texts is part of what this model costs to train.
     search.fit_seconds += encoding_seconds
-    candidates = {"minilm_logreg": _candidate("minilm_logreg", search, validation)}
-    fine_tuning = spec["fine_tuning"]
-    if fine_tuning["enabled"]:
-        params = {k: v for k, v in fine_tuning.items() if k != "enabled"}
-        started = time.perf_counter()
-        model = transformer.fine_tune(
-            train[TEXT].tolist(),
-            y_train,
-            validation[TEXT].tolist(),
-            y_validation,
-            params,
-            seed,
+    return _candidate(
+        "minilm_logreg",
+        search,
+        validation,
+        search.model.head.predict_proba(validation_embeddings)[:, 1],
+    )
+
+
+def _fine_tuned_minilm(
+    train: pd.DataFrame, validation: pd.DataFrame, spec: dict[str, Any], seed: int
+) -> Candidate:
+    if spec["train_size"] is not None and spec["train_size"] < len(train):
+        train, _ = train_test_split(
+            train,
+            train_size=spec["train_size"],
+            stratify=train[LABEL],
+            random_state=seed,
         )
-        seconds = time.perf_counter() - started
-        fitted = SearchResult(
-            model=model,
-            params={
-                **params,
-                "best_epoch": model.best_epoch,
-                "evaluations": len(model.history),
-            },
-            score=max(h["validation_f1"] for h in model.history),
-            fit_seconds=seconds,
-            search_seconds=seconds,
-            n_trials=1,
-        )
-        candidates["minilm_finetuned"] = _candidate(
-            "minilm_finetuned", fitted, validation
-        )
-    return candidates
+    params = {k: v for k, v in spec.items() if k not in {"enabled", "train_size"}}
+    started = time.perf_counter()
+    model = _transformer().fine_tune(
+        train[TEXT].tolist(),
+        train[LABEL].to_numpy(),
+        validation[TEXT].tolist(),
+        validation[LABEL].to_numpy(),
+        params,
+        seed,
+    )
+    seconds = time.perf_counter() - started
+    fitted = SearchResult(
+        model=model,
+        params={
+            **params,
+            "train_size": len(train),
+            "best_epoch": model.best_epoch,
+            "evaluations": len(model.history),
+        },
+        score=max(h["validation_f1"] for h in model.history),
+        fit_seconds=seconds,
+        search_seconds=seconds,
+        n_trials=1,
+    )
+    # The best evaluation already scored the validation split with these weights.
+    return _candidate("minilm_finetuned", fitted, validation, model.validation_proba)
 
 
 def _stacking() -> ModuleType:

@@ -35,8 +35,9 @@ accuracy, training time, latency and size are reported beside it.
 Deduplicated texts (no text in two splits), stratified and seeded:
 {n_train} train, {n_validation} validation, {n_test} test
 ({test_negative_share:.1%} negative in test). Hyperparameters (Optuna),
-each model's threshold (best negative F1) and the choice of model use the
-validation split only; the test split is read once, below.
+each model's threshold (best balanced accuracy: it does not depend on how
+common negative texts are) and the choice of model use the validation split
+only; the test split is read once, below.
 Choice rule: {selection_rule}.
 
 ## Comparison (test split)
@@ -77,9 +78,8 @@ It is registered in MLflow as a pyfunc model (text in, label and probability out
 ## Limits
 - One split: differences of a point or two between models are within noise;
   the hand-written messages are few (a difference of one message is 1.5 points).
-- Thresholds are tuned for negative-class F1 on in-domain validation (where
-  "negative" means "not 5 stars"); out of domain each model keeps that threshold,
-  as it would when served. The lexicon stack's threshold is the exception: it
+- Thresholds are tuned for balanced accuracy on in-domain validation; out of
+  domain each model keeps that threshold, as it would when served. The lexicon stack's threshold is the exception: it
   is chosen on `drugs_gate`, so its gate figures are in-sample. Another
   trade-off needs a rerun.
 """

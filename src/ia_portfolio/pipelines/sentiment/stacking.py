@@ -1,10 +1,9 @@
 """A lexicon stacked with trained models: VADER's scores and the trained models'
 probabilities combined by a logistic regression fitted on the validation split.
 
-The trained models learned "5 stars or not" on food reviews: they rank texts of
-that domain well but read other domains through it ("again" is praise in a
-review that will buy again). The lexicon knows polarity words whatever the
-domain but ranks poorly. The stack weighs both on texts none of its parts was
+The trained models rank texts of their training domain well but read other
+domains through it. The lexicon knows polarity words whatever the domain but
+ranks poorly. The stack weighs both on texts none of its parts was
 trained on (the validation split), and answers at a decision threshold chosen
 out of domain (see :func:`gate_threshold`).
 """
@@ -140,8 +139,8 @@ def gate_threshold(
     considered, all of them if none is.
 
     On texts of another domain than the training data, the threshold that best
-    separates "5 stars or not" in domain is not the one that best separates
-    negative from positive; this one is chosen on the gate's texts.
+    separates the classes in domain is not the one that best separates them
+    there; this one is chosen on the gate's texts.
     """
     margins = np.array(
         [

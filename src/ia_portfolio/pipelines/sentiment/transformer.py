@@ -40,6 +40,21 @@ logger = logging.getLogger(__name__)
 transformers_logging.disable_progress_bar()
 
 EMBEDDING_DIM = 384
+# CPU flags of native bfloat16 matrix products (AVX-512 BF16, AMX).
+_BFLOAT16_FLAGS = {"avx512_bf16", "amx_bf16"}
+
+
+def native_bfloat16() -> bool:
+    """Whether this CPU multiplies bfloat16 matrices natively (Linux CPU flags);
+    elsewhere bfloat16 would be emulated, slower than float32."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if not cpuinfo.exists():
+        return False
+    flags = set()
+    for line in cpuinfo.read_text().splitlines():
+        if line.startswith("flags"):
+            flags.update(line.split(":", 1)[1].split())
+    return bool(flags & _BFLOAT16_FLAGS)
 
 
 def minilm_path() -> Path:
@@ -60,14 +75,24 @@ def sentence_embeddings(
 
 
 class MiniLMEncoder:
-    """Texts -> 384-dimensional sentence embeddings, in batches."""
+    """Texts -> 384-dimensional sentence embeddings, in batches.
+
+    With ``bfloat16`` (and a CPU that computes it natively), the model runs under
+    bfloat16 autocast: about twice as fast on 2 cores, probabilities within 0.01
+    of float32's.
+    """
 
     def __init__(
-        self, max_length: int, batch_size: int, path: Path | None = None
+        self,
+        max_length: int,
+        batch_size: int,
+        path: Path | None = None,
+        bfloat16: bool = False,
     ) -> None:
         path = path or minilm_path()
         self.max_length = max_length
         self.batch_size = batch_size
+        self.bfloat16 = bfloat16 and native_bfloat16()
         self.tokenizer = AutoTokenizer.from_pretrained(path)
         self.model = AutoModel.from_pretrained(path).eval()
 
@@ -81,12 +106,37 @@ class MiniLMEncoder:
             return_tensors="pt",
         )
 
+    def autocast(self) -> torch.autocast:
+        """The precision the model computes in (bfloat16 or float32)."""
+        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bfloat16)
+
     def embed(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor
     ) -> np.ndarray:
         """Sentence embeddings of one tokenized batch, without gradients."""
-        with torch.inference_mode():
-            return sentence_embeddings(self.model, input_ids, attention_mask).numpy()
+        with torch.inference_mode(), self.autocast():
+            embeddings = sentence_embeddings(self.model, input_ids, attention_mask)
+        return embeddings.float().numpy()
+
+    def config(self) -> dict[str, Any]:
+        """What :meth:`from_config` needs besides the weights."""
+        return {
+            "max_length": self.max_length,
+            "batch_size": self.batch_size,
+            "bfloat16": self.bfloat16,
+        }
+
+    @classmethod
+    def from_config(cls, directory: Path, path: Path | None = None) -> MiniLMEncoder:
+        """The encoder ``config()`` saved in ``directory``, with the weights of
+        ``path`` (the installed package's by default)."""
+        config = json.loads((Path(directory) / "encoder.json").read_text())
+        return cls(
+            config["max_length"],
+            config["batch_size"],
+            path=path,
+            bfloat16=config.get("bfloat16", False),
+        )
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """Embeddings of ``texts``, one row each."""
@@ -132,19 +182,11 @@ class MiniLMClassifier:
 
     def save(self, directory: Path) -> None:
         joblib.dump(self.head, directory / "head.joblib")
-        (directory / "encoder.json").write_text(
-            json.dumps(
-                {
-                    "max_length": self.encoder.max_length,
-                    "batch_size": self.encoder.batch_size,
-                }
-            )
-        )
+        (directory / "encoder.json").write_text(json.dumps(self.encoder.config()))
 
     @classmethod
     def load(cls, directory: Path) -> MiniLMClassifier:
-        config = json.loads((Path(directory) / "encoder.json").read_text())
-        encoder = MiniLMEncoder(config["max_length"], config["batch_size"])
+        encoder = MiniLMEncoder.from_config(directory)
         return cls(encoder, joblib.load(Path(directory) / "head.joblib"))
 
 
@@ -156,9 +198,11 @@ class FineTunedMiniLMClassifier:
     def __init__(self, encoder: MiniLMEncoder, head: torch.nn.Linear) -> None:
         self.encoder = encoder
         self.head = head
-        # Validation evaluations during fine-tuning (empty once loaded).
+        # Validation evaluations during fine-tuning, and the kept weights'
+        # validation scores (empty once loaded).
         self.history: list[dict[str, float]] = []
         self.best_epoch: float | None = None
+        self.validation_proba: np.ndarray | None = None
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         embeddings = torch.from_numpy(self.encoder.encode(texts))
@@ -169,22 +213,12 @@ class FineTunedMiniLMClassifier:
         self.encoder.model.save_pretrained(directory / "encoder")
         self.encoder.tokenizer.save_pretrained(directory / "encoder")
         torch.save(self.head.state_dict(), directory / "head.pt")
-        (directory / "encoder.json").write_text(
-            json.dumps(
-                {
-                    "max_length": self.encoder.max_length,
-                    "batch_size": self.encoder.batch_size,
-                }
-            )
-        )
+        (directory / "encoder.json").write_text(json.dumps(self.encoder.config()))
 
     @classmethod
     def load(cls, directory: Path) -> FineTunedMiniLMClassifier:
         directory = Path(directory)
-        config = json.loads((directory / "encoder.json").read_text())
-        encoder = MiniLMEncoder(
-            config["max_length"], config["batch_size"], path=directory / "encoder"
-        )
+        encoder = MiniLMEncoder.from_config(directory, path=directory / "encoder")
         head = torch.nn.Linear(EMBEDDING_DIM, 1)
         head.load_state_dict(torch.load(directory / "head.pt", weights_only=True))
         return cls(encoder, head.eval())
@@ -220,6 +254,7 @@ class _EarlyStopping:
         self.patience = patience
         self.best_score, self.best_epoch = -1.0, 0.0
         self.best_state: dict[str, torch.Tensor] = {}
+        self.best_proba: np.ndarray | None = None
         self.history: list[dict[str, float]] = []
         self.waited = 0
 
@@ -235,6 +270,7 @@ class _EarlyStopping:
         )
         if score > self.best_score:
             self.best_score, self.best_epoch, self.waited = score, epoch, 0
+            self.best_proba = proba
             self.best_state = {
                 k: v.detach().clone()
                 for k, v in {
@@ -271,6 +307,7 @@ class _EarlyStopping:
             )
             module.eval()
         classifier.history, classifier.best_epoch = self.history, self.best_epoch
+        classifier.validation_proba = self.best_proba
         return classifier
 
 
@@ -279,7 +316,9 @@ def _trainable_classifier(
 ) -> tuple[FineTunedMiniLMClassifier, torch.optim.Optimizer]:
     """MiniLM with its embeddings and ``frozen_layers`` bottom layers frozen, a new
     linear head, and their optimizer."""
-    encoder = MiniLMEncoder(params["max_length"], params["batch_size"])
+    encoder = MiniLMEncoder(
+        params["max_length"], params["batch_size"], bfloat16=params["bfloat16"]
+    )
     model = encoder.model
     for module in [model.embeddings, *model.encoder.layer[: params["frozen_layers"]]]:
         module.requires_grad_(False)
@@ -294,6 +333,22 @@ def _trainable_classifier(
         ]
     )
     return FineTunedMiniLMClassifier(encoder, head), optimizer
+
+
+def _warmup_then_linear_decay(
+    optimizer: torch.optim.Optimizer, total_steps: int, warmup_share: float
+) -> torch.optim.lr_scheduler.LambdaLR:
+    """Learning rates rising linearly from 0 over the first ``warmup_share`` of the
+    steps, then falling linearly to 0 at the last one: the new head's first,
+    random gradients do not disturb the pretrained layers."""
+    warmup = max(1, round(warmup_share * total_steps))
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return max(0.0, (total_steps - step) / max(1, total_steps - warmup))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
 def fine_tune(
@@ -313,8 +368,11 @@ def fine_tune(
     pretrained, besides the embeddings), ``evaluations_per_epoch``, ``patience``
     (evaluations without a better validation F1 of the negative class before
     stopping) and ``max_seconds`` (training stops at the first evaluation past
-    it). The weights of the best evaluation are returned; ``history`` holds
-    every evaluation.
+    it), ``warmup_share`` (share of the steps over which the learning rates
+    rise from 0, before falling linearly to 0), ``bfloat16`` (train and score under bfloat16 autocast where the CPU
+    computes it natively). The weights of the best evaluation are returned;
+    ``history`` holds every evaluation and ``validation_proba`` the validation
+    scores of the kept weights.
     """
     torch.manual_seed(seed)
     started = time.perf_counter()
@@ -336,7 +394,15 @@ def fine_tune(
         ]
     )
     n_batches = -(-len(texts) // params["batch_size"])
-    every = max(1, n_batches // params["evaluations_per_epoch"])
+    schedule = _warmup_then_linear_decay(
+        optimizer, params["max_epochs"] * n_batches, params["warmup_share"]
+    )
+    # Evenly spaced steps of each epoch, its last one included.
+    evaluations = params["evaluations_per_epoch"]
+    checkpoints = {
+        round(n_batches * k / evaluations) for k in range(1, evaluations + 1)
+    }
+    every = max(1, n_batches // evaluations)
     batches = logged_progress(
         (
             (epoch, step, rows)
@@ -354,17 +420,18 @@ def fine_tune(
     encoder.model.train()
     for epoch, step, rows in batches:
         tokens = encoder.tokenize([texts[i] for i in rows])
-        embeddings = sentence_embeddings(
-            encoder.model, tokens["input_ids"], tokens["attention_mask"]
-        )
-        loss = loss_function(
-            head(embeddings).squeeze(-1), torch.from_numpy(labels[rows])
-        )
+        with encoder.autocast():
+            embeddings = sentence_embeddings(
+                encoder.model, tokens["input_ids"], tokens["attention_mask"]
+            )
+            logits = head(embeddings).squeeze(-1)
+        loss = loss_function(logits.float(), torch.from_numpy(labels[rows]))
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+        schedule.step()
         losses.append(float(loss.detach()))
-        if step % every and step != n_batches:
+        if step not in checkpoints:
             continue
         if stopping.evaluate(epoch + step / n_batches, np.mean(losses[-every:])):
             stop = f"no better validation F1 in {stopping.waited} evaluations"
