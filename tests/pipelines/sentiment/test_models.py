@@ -5,17 +5,20 @@ from __future__ import annotations
 import io
 import json
 import textwrap
+import warnings
 
 import mlflow
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import balanced_accuracy_score
+from sklearn.metrics import accuracy_score, balanced_accuracy_score
 
 from ia_portfolio.pipelines.sentiment import classifiers, stacking
 from ia_portfolio.pipelines.sentiment.metrics import (
+    THRESHOLD_GRID,
     balanced_threshold,
     best_threshold,
+    grid_scores,
     negative_f1,
     predict_labels,
 )
@@ -82,6 +85,24 @@ def test_threshold_maximises_negative_f1():
     assert 0.55 < threshold <= 0.6
     assert negative_f1(y, proba, threshold) == 1.0
     assert negative_f1(y, proba, 0.5) < 1.0
+
+
+@pytest.mark.parametrize("share_positive", [0.3, 0.0, 1.0])
+def test_grid_scores_are_sklearns_at_every_threshold(share_positive):
+    rng = np.random.default_rng(0)
+    y = (rng.random(200) < share_positive).astype(int)
+    proba = rng.random(200)
+    scores = grid_scores(y, proba)
+    for i, threshold in enumerate(THRESHOLD_GRID):
+        y_pred = predict_labels(proba, threshold)
+        assert scores["accuracy"][i] == pytest.approx(accuracy_score(y, y_pred))
+        assert scores["f1_negative"][i] == pytest.approx(
+            negative_f1(y, proba, threshold)
+        )
+        with warnings.catch_warnings():  # one class only: sklearn warns
+            warnings.simplefilter("ignore")
+            expected = balanced_accuracy_score(y, y_pred)
+        assert scores["balanced_accuracy"][i] == pytest.approx(expected)
 
 
 def test_balanced_threshold_does_not_follow_the_share_of_negatives():
@@ -283,6 +304,9 @@ NOT_JUDGEABLE = [
 ]
 
 
+# A fresh interpreter importing MLflow and the project: tens of seconds, so in the
+# slow tier (test_pipeline.py also loads the registered model in a fresh process).
+@pytest.mark.slow
 def test_pyfunc_model_keeps_the_contract_in_a_fresh_process(separable_train, tmp_path):
     model = classifiers.fit_tfidf_logreg(
         separable_train["text"].tolist(), separable_train["label"], TFIDF_PARAMS, seed=0

@@ -23,10 +23,10 @@ from sklearn.model_selection import train_test_split
 from ia_portfolio.pipelines.sentiment import classifiers
 from ia_portfolio.pipelines.sentiment.examples import DOCUMENTATION_EXAMPLES
 from ia_portfolio.pipelines.sentiment.metrics import (
-    THRESHOLD_GRID,
     balanced_threshold,
     best_threshold,
     classification_metrics,
+    grid_scores,
     negative_f1,
 )
 from ia_portfolio.pipelines.sentiment.serving_model import (
@@ -551,9 +551,7 @@ def train_lexicon_stack(
     # In domain, the stack must stay at least as good as the floor model
     # (predicting the prior) at its threshold, on its out-of-fold validation F1.
     floor = candidates[spec["validation_floor"]].validation["f1_negative"]
-    allowed = np.array(
-        [negative_f1(y, search.model, t) >= floor for t in THRESHOLD_GRID]
-    )
+    allowed = grid_scores(y, search.model)["f1_negative"] >= floor
     threshold, margin = stacking.gate_threshold(
         gate_y, stack.predict_proba(gate_texts[TEXT].tolist()), baseline, allowed
     )

@@ -24,11 +24,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ia_portfolio.pipelines.sentiment import classifiers
-from ia_portfolio.pipelines.sentiment.metrics import (
-    THRESHOLD_GRID,
-    best_of_grid,
-    classification_metrics,
-)
+from ia_portfolio.pipelines.sentiment.metrics import best_of_grid, grid_scores
 
 LEXICON_SCORES = ("compound", "pos", "neg", "neu")
 BASES_DIRECTORY = "bases"
@@ -142,16 +138,10 @@ def gate_threshold(
     separates the classes in domain is not the one that best separates them
     there; this one is chosen on the gate's texts.
     """
-    margins = np.array(
-        [
-            min(
-                metrics["accuracy"] - baseline["accuracy"],
-                metrics["f1_negative"] - baseline["f1_negative"],
-            )
-            for metrics in (
-                classification_metrics(labels, proba, t) for t in THRESHOLD_GRID
-            )
-        ]
+    scores = grid_scores(labels, proba)
+    margins = np.minimum(
+        scores["accuracy"] - baseline["accuracy"],
+        scores["f1_negative"] - baseline["f1_negative"],
     )
     if allowed is not None and allowed.any():
         margins = np.where(allowed, margins, -np.inf)
