@@ -47,13 +47,18 @@ test: test-deps
 
 # The fast tier: lint, unit tests and every pipeline run in memory on tiny inputs;
 # no project copy, service, browser or Airflow (tests marked `slow`). Two workers,
-# each test file kept on one so that its module fixtures are built once, and one
-# TensorFlow and numba thread each so that they do not fight over the cores (BLAS
-# is left alone: tests check the project's own BLAS thread limits).
+# each test file kept on one so that its module fixtures are built once, the
+# longest files handed out first (in the order tests/conftest.py collects them,
+# not xdist's by number of tests), and one TensorFlow and numba thread each so
+# that they do not fight over the cores (BLAS is left alone: tests check the
+# project's own BLAS thread limits). Python's bytecode cache is on even where the
+# environment turns it off: each worker would otherwise recompile the project and
+# re-rewrite every test module at every run.
 test-fast: setup
 	$(BIN)/ruff check src tests benchmarks
-	TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 NUMBA_NUM_THREADS=1 \
-		$(BIN)/python -m pytest -m "not slow" -n 2 --dist loadfile
+	PYTHONDONTWRITEBYTECODE= \
+		TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 NUMBA_NUM_THREADS=1 \
+		$(BIN)/python -m pytest -m "not slow" -n 2 --dist loadfile --no-loadscope-reorder
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

@@ -22,6 +22,26 @@ from tests.support.project import (
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+# The files that take tens of seconds (a pipeline or models trained in a module
+# fixture), longest first. They are collected first, so that the fast tier's
+# workers (`--dist loadfile --no-loadscope-reorder`, see the Makefile) start
+# with them and share the short files at the end, instead of one worker running
+# a long file alone while the other is done.
+LONGEST_FILES = (
+    "tests/pipelines/sentiment/test_models.py",
+    "tests/pipelines/product_insights/test_in_memory.py",
+    "tests/pipelines/scene_segmentation/test_in_memory.py",
+    "tests/pipelines/chatbot/test_in_memory.py",
+    "tests/pipelines/sentiment/test_in_memory.py",
+    "tests/pipelines/public_health/test_in_memory.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: position for position, path in enumerate(LONGEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+
+
 # Twenty generated scenes of 32x64 in place of the default ones.
 TINY_SCENES_CATALOG = {
     "scene_segmentation.raw_scenes": {

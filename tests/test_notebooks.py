@@ -10,7 +10,6 @@ import json
 import re
 from pathlib import Path
 
-import nbformat
 import pytest
 import yaml
 
@@ -37,6 +36,8 @@ def _catalog_patterns() -> list[re.Pattern]:
 
 @pytest.mark.parametrize("pipeline", EXPLORED)
 def test_every_pipeline_has_a_notebook_that_reads_its_catalog(pipeline):
+    import nbformat  # noqa: PLC0415 - seconds to import: only where notebooks are read
+
     notebook = nbformat.read(NOTEBOOKS / f"{pipeline}.ipynb", as_version=4)
     nbformat.validate(notebook)
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]

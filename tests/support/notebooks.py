@@ -10,13 +10,16 @@ import re
 import shutil
 import sys
 from pathlib import Path
-
-import nbformat
-from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpecManager
-from jupyter_client.manager import KernelManager
-from nbclient import NotebookClient
+from typing import TYPE_CHECKING
 
 from tests.support.project import PROJECT_ROOT
+
+# nbformat and the Jupyter client are imported where a notebook is read or run:
+# nbformat's JSON-schema checks take seconds to import, and only the tests that
+# read notebooks need them (not every test process that collects their files).
+if TYPE_CHECKING:
+    import nbformat
+    from jupyter_client.kernelspec import KernelSpecManager
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 CATALOG_LOAD = re.compile(r"""catalog\.load\(\s*["']([^"']+)["']""")
@@ -38,6 +41,11 @@ def execute_notebook(
     """``notebooks/<pipeline>.ipynb`` copied into ``project`` and executed there by
     this venv's IPython kernel (``KEDRO_ENV=env``). A failing cell raises
     ``nbclient.exceptions.CellExecutionError`` with its traceback."""
+    import nbformat  # noqa: PLC0415
+    from jupyter_client.kernelspec import NATIVE_KERNEL_NAME  # noqa: PLC0415
+    from jupyter_client.manager import KernelManager  # noqa: PLC0415
+    from nbclient import NotebookClient  # noqa: PLC0415
+
     folder = project / "notebooks"
     folder.mkdir(exist_ok=True)
     path = folder / f"{pipeline}.ipynb"
@@ -69,6 +77,11 @@ def execute_notebook(
 def _this_venv_kernels() -> KernelSpecManager:
     """Kernel specs whose ``python3`` is this interpreter (not whichever
     ``python3`` kernel the machine has installed)."""
+    from jupyter_client.kernelspec import (  # noqa: PLC0415
+        NATIVE_KERNEL_NAME,
+        KernelSpecManager,
+    )
+
     manager = KernelSpecManager()
     spec = manager.get_kernel_spec(NATIVE_KERNEL_NAME)
     spec.argv[0] = sys.executable

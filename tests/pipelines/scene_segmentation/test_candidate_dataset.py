@@ -14,7 +14,6 @@ from kedro.framework.startup import bootstrap_project
 from kedro.runner import SequentialRunner
 from sklearn.dummy import DummyClassifier
 
-from ia_portfolio.pipelines.scene_segmentation import segmenters
 from ia_portfolio.pipelines.scene_segmentation.datasets import CandidateDataset
 from ia_portfolio.pipelines.scene_segmentation.nodes import Candidate, PixelClassifier
 from tests.conftest import SCENE_SEGMENTATION_PROMOTED_PARAMS
@@ -36,6 +35,9 @@ def _candidate(name: str, family: str, model: object) -> Candidate:
 
 
 def test_a_keras_candidate_predicts_the_same_after_loading(tmp_path: Path) -> None:
+    # Imported here: TensorFlow takes seconds, paid only by the worker that runs this.
+    from ia_portfolio.pipelines.scene_segmentation import segmenters  # noqa: PLC0415
+
     model = segmenters.build_unet(16, 32, depth=2, filters=4)
     # Compiled as in training: a loss made by a closure, which Keras cannot save.
     model.compile(optimizer="adam", loss=segmenters.make_loss("dice_cross_entropy"))

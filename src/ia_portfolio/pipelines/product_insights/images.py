@@ -11,16 +11,18 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
 import pandas as pd
-import torch
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.model_selection import train_test_split
 
 from ia_portfolio.progress import progress
+
+if TYPE_CHECKING:
+    import torch
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +138,8 @@ def load_efficientnet() -> torch.nn.Module:
 def to_network_input(images: list[np.ndarray], size: int) -> torch.Tensor:
     """RGB batch at ``size`` px scaled to [-1, 1], the network's training input
     (grey images repeated on the three channels)."""
+    import torch  # noqa: PLC0415 - heavy imports only where the network runs
+
     batch = []
     for image in images:
         rgb = np.repeat(image[..., None], 3, axis=2) if image.ndim == 2 else image
@@ -148,6 +152,8 @@ def extract_cnn_features(sample: pd.DataFrame, cnn: dict[str, Any]) -> np.ndarra
     """EfficientNet-Lite0 features of the sampled images at ``cnn.image_size`` px:
     the last convolution's maps averaged over space, 1,280 values per image. The
     network sees the original photos, as in its ImageNet training."""
+    import torch  # noqa: PLC0415 - heavy imports only where the network runs
+
     model = load_efficientnet()
     images = list(sample["image"])
     features = []

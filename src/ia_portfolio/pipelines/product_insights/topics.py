@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 from gensim.corpora import Dictionary
 from gensim.models import CoherenceModel, LdaModel
 
@@ -134,7 +133,8 @@ def minilm_path() -> Path:
 def embed_reviews(reviews: pd.DataFrame, embedding: dict[str, Any]) -> np.ndarray:
     """MiniLM sentence embeddings of the reviews (mean of token states over real
     tokens, L2-normalised), one row per review."""
-    from transformers import AutoModel, AutoTokenizer  # noqa: PLC0415 - heavy
+    import torch  # noqa: PLC0415 - heavy
+    from transformers import AutoModel, AutoTokenizer  # noqa: PLC0415
 
     path = minilm_path()
     tokenizer = AutoTokenizer.from_pretrained(path)
