@@ -156,7 +156,7 @@ def test_gate_threshold_has_the_largest_smallest_margin_over_the_baseline():
     assert 0.15 < threshold <= 0.25  # every text right
     assert margin == pytest.approx(min(1.0 - 0.7, 1.0 - 0.5))
     # Thresholds ruled out (e.g. by the in-domain floor) are never chosen.
-    allowed = stacking.THRESHOLD_GRID >= 0.5  # noqa: PLR2004
+    allowed = THRESHOLD_GRID >= 0.5  # noqa: PLR2004
     threshold, margin = stacking.gate_threshold(y, proba, baseline, allowed)
     assert threshold == 0.5 and margin < 0.3  # noqa: PLR2004
 
