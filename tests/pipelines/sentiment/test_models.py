@@ -341,6 +341,17 @@ def test_pyfunc_model_keeps_the_contract_in_a_fresh_process(separable_train, tmp
     assert "written in 'fr'" in reasons[5]
 
 
+def test_evaluations_are_evenly_spaced_and_the_last_step_is_evaluated_once():
+    from ia_portfolio.pipelines.sentiment.transformer import (  # noqa: PLC0415
+        evaluation_steps,
+    )
+
+    assert evaluation_steps(6, 2) == {3, 6}
+    # 313 batches, 2 evaluations: halfway and the last step, not also step 312.
+    assert evaluation_steps(313, 2) == {156, 313}
+    assert evaluation_steps(961, 3) == {320, 641, 961}
+
+
 def test_fine_tuned_minilm_learns_and_saves_its_own_weights(
     separable_train, separable_validation, tmp_path
 ):

@@ -78,7 +78,8 @@ class MiniLMEncoder:
     """Texts -> 384-dimensional sentence embeddings, in batches.
 
     With ``bfloat16`` (and a CPU that computes it natively), the model runs under
-    bfloat16 autocast: about twice as fast on 2 cores, probabilities within 0.01
+    bfloat16 autocast: 1.5 times faster to train and 1.8 times faster to answer on
+    2 cores, probabilities within 0.01
     of float32's.
     """
 
@@ -335,6 +336,12 @@ def _trainable_classifier(
     return FineTunedMiniLMClassifier(encoder, head), optimizer
 
 
+def evaluation_steps(n_batches: int, evaluations: int) -> set[int]:
+    """The steps of an epoch of ``n_batches`` after which the model is evaluated:
+    ``evaluations`` evenly spaced ones, the epoch's last step included once."""
+    return {round(n_batches * k / evaluations) for k in range(1, evaluations + 1)}
+
+
 def _warmup_then_linear_decay(
     optimizer: torch.optim.Optimizer, total_steps: int, warmup_share: float
 ) -> torch.optim.lr_scheduler.LambdaLR:
@@ -397,11 +404,8 @@ def fine_tune(
     schedule = _warmup_then_linear_decay(
         optimizer, params["max_epochs"] * n_batches, params["warmup_share"]
     )
-    # Evenly spaced steps of each epoch, its last one included.
     evaluations = params["evaluations_per_epoch"]
-    checkpoints = {
-        round(n_batches * k / evaluations) for k in range(1, evaluations + 1)
-    }
+    checkpoints = evaluation_steps(n_batches, evaluations)
     every = max(1, n_batches // evaluations)
     batches = logged_progress(
         (
